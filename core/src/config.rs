@@ -1,0 +1,421 @@
+//! Typed settings, one struct per concern.
+//!
+//! Every field is a `clap` option with a `SKILLDEX_*` environment fallback; binaries flatten
+//! the concerns they use into their own `Parser` and call [`parse_or_exit`], which also loads
+//! `.env`. A missing or malformed value stops start-up with a message naming the variable.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, ValueEnum, error::ContextKind};
+use url::Url;
+
+/// PostgreSQL connection.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Database")]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/skilldex
+    #[arg(long = "database-url", env = "SKILLDEX_DATABASE_URL", value_parser = parse_postgres_url)]
+    pub url: String,
+
+    /// Largest number of pooled connections.
+    #[arg(
+        long = "database-max-connections",
+        env = "SKILLDEX_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub max_connections: u32,
+
+    /// Seconds to wait for a connection before failing.
+    #[arg(
+        long = "database-connect-timeout-secs",
+        env = "SKILLDEX_DATABASE_CONNECT_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres@127.0.0.1:5432/skilldex".into(),
+            max_connections: 10,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+}
+
+/// Temporal frontend service and the task queue the worker polls.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Temporal")]
+pub struct TemporalSettings {
+    /// Temporal frontend gRPC address.
+    #[arg(
+        long = "temporal-address",
+        env = "SKILLDEX_TEMPORAL_ADDRESS",
+        default_value = "http://127.0.0.1:7233"
+    )]
+    pub address: Url,
+
+    /// Temporal namespace.
+    #[arg(
+        long = "temporal-namespace",
+        env = "SKILLDEX_TEMPORAL_NAMESPACE",
+        default_value = "default"
+    )]
+    pub namespace: String,
+
+    /// Task queue the worker polls and the api starts workflows on.
+    #[arg(
+        long = "temporal-task-queue",
+        env = "SKILLDEX_TEMPORAL_TASK_QUEUE",
+        default_value = "skilldex"
+    )]
+    pub task_queue: String,
+}
+
+/// S3-compatible object storage for skill archives.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Object storage (S3)")]
+pub struct S3Settings {
+    /// Endpoint of an S3-compatible server; unset means AWS S3 itself.
+    #[arg(long = "s3-endpoint", env = "SKILLDEX_S3_ENDPOINT")]
+    pub endpoint: Option<Url>,
+
+    /// Bucket holding skill archives.
+    #[arg(long = "s3-bucket", env = "SKILLDEX_S3_BUCKET", default_value = "skilldex")]
+    pub bucket: String,
+
+    /// Region used for request signing.
+    #[arg(long = "s3-region", env = "SKILLDEX_S3_REGION", default_value = "us-east-1")]
+    pub region: String,
+
+    /// Access key id.
+    #[arg(long = "s3-access-key", env = "SKILLDEX_S3_ACCESS_KEY")]
+    pub access_key: String,
+
+    /// Secret access key.
+    #[arg(long = "s3-secret-key", env = "SKILLDEX_S3_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: String,
+
+    /// Path-style addressing (`endpoint/bucket/key`), needed by most self-hosted servers.
+    #[arg(
+        long = "s3-force-path-style",
+        env = "SKILLDEX_S3_FORCE_PATH_STYLE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub force_path_style: bool,
+}
+
+/// GitHub REST API access.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "GitHub")]
+pub struct GithubSettings {
+    /// Base URL of the GitHub REST API (tests point it at the fake GitHub server).
+    #[arg(
+        long = "github-api-url",
+        env = "SKILLDEX_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
+    pub api_url: Url,
+
+    /// Token for higher rate limits; anonymous access when unset.
+    #[arg(long = "github-token", env = "SKILLDEX_GITHUB_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// The HTTP listener of the api.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpSettings {
+    /// Address the api listens on.
+    #[arg(long = "http-addr", env = "SKILLDEX_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(
+        long = "http-body-limit",
+        env = "SKILLDEX_HTTP_BODY_LIMIT",
+        default_value_t = 64 * 1024
+    )]
+    pub body_limit: usize,
+
+    /// Seconds a request may take before it is answered with 408.
+    #[arg(
+        long = "http-request-timeout-secs",
+        env = "SKILLDEX_HTTP_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/Ctrl-C.
+    #[arg(
+        long = "http-shutdown-grace-secs",
+        env = "SKILLDEX_HTTP_SHUTDOWN_GRACE_SECS",
+        default_value_t = 20
+    )]
+    pub shutdown_grace_secs: u64,
+
+    /// Directory of the built web UI to serve at `/`; the UI is not served when unset.
+    #[arg(long = "ui-dir", env = "SKILLDEX_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+
+    /// Origins allowed by CORS, comma separated; none when empty.
+    #[arg(
+        long = "http-cors-origins",
+        env = "SKILLDEX_HTTP_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+}
+
+impl HttpSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+/// Admin authentication.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Auth")]
+pub struct AuthSettings {
+    /// Secret that signs session tokens (at least 32 bytes).
+    #[arg(
+        long = "auth-jwt-secret",
+        env = "SKILLDEX_AUTH_JWT_SECRET",
+        hide_env_values = true,
+        value_parser = parse_secret
+    )]
+    pub jwt_secret: String,
+
+    /// Username of the bootstrap admin, created at start when missing.
+    #[arg(
+        long = "auth-admin-username",
+        env = "SKILLDEX_AUTH_ADMIN_USERNAME",
+        default_value = "admin"
+    )]
+    pub admin_username: String,
+
+    /// Argon2 PHC hash of the bootstrap admin's password; no bootstrap admin when unset.
+    #[arg(
+        long = "auth-admin-password-hash",
+        env = "SKILLDEX_AUTH_ADMIN_PASSWORD_HASH",
+        hide_env_values = true,
+        value_parser = parse_argon2_phc
+    )]
+    pub admin_password_hash: Option<String>,
+
+    /// Minutes an access token stays valid.
+    #[arg(
+        long = "auth-access-ttl-mins",
+        env = "SKILLDEX_AUTH_ACCESS_TTL_MINS",
+        default_value_t = 15
+    )]
+    pub access_ttl_mins: u64,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for production log pipelines.
+    Json,
+}
+
+/// Logging.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Logging")]
+pub struct LogSettings {
+    /// Output format.
+    #[arg(long = "log-format", env = "SKILLDEX_LOG_FORMAT", default_value = "json")]
+    pub format: LogFormat,
+
+    /// `tracing` filter directives, e.g. `info,skilldex_api=debug`.
+    #[arg(long = "log-filter", env = "SKILLDEX_LOG", default_value = "info")]
+    pub filter: String,
+}
+
+fn parse_postgres_url(value: &str) -> Result<String, String> {
+    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    match url.scheme() {
+        "postgres" | "postgresql" => Ok(value.to_string()),
+        other => Err(format!(
+            "scheme `{other}` is not PostgreSQL (expected postgres://)"
+        )),
+    }
+}
+
+fn parse_secret(value: &str) -> Result<String, String> {
+    if value.len() < 32 {
+        return Err(format!(
+            "must be at least 32 bytes long (got {})",
+            value.len()
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn parse_argon2_phc(value: &str) -> Result<String, String> {
+    if value.starts_with("$argon2") {
+        Ok(value.to_string())
+    } else {
+        Err("must be an argon2 PHC string starting with `$argon2`".into())
+    }
+}
+
+/// Loads `.env` (without overriding the real environment), then parses `T` from the command
+/// line and `SKILLDEX_*` variables. On a bad or missing value it prints which variable (and
+/// flag) is wrong and exits with status 2.
+pub fn parse_or_exit<T: clap::Parser>() -> T {
+    load_dotenv();
+    match try_parse_from::<T, _, _>(std::env::args_os()) {
+        Ok(parsed) => parsed,
+        Err(e) => e.exit(),
+    }
+}
+
+/// Loads `.env` from the working directory if there is one.
+pub fn load_dotenv() {
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(e) if e.not_found() => {}
+        Err(e) => {
+            eprintln!("error: .env could not be read: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Like [`clap::Parser::try_parse_from`], but errors about a value name the environment
+/// variable behind it, because most deployments set variables rather than flags.
+pub fn try_parse_from<T, I, A>(args: I) -> Result<T, clap::Error>
+where
+    T: clap::Parser,
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = T::command();
+    let matches = command.try_get_matches_from_mut(args);
+    let result = matches.and_then(|m| T::from_arg_matches(&m));
+    result.map_err(|e| name_env_var(&command, e))
+}
+
+fn name_env_var(command: &clap::Command, error: clap::Error) -> clap::Error {
+    use clap::error::ErrorKind;
+    let kind = error.kind();
+    let described = match kind {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => error
+            .get(ContextKind::InvalidArg)
+            .map(|arg| vec![arg.to_string()]),
+        ErrorKind::MissingRequiredArgument => match error.get(ContextKind::InvalidArg) {
+            Some(clap::error::ContextValue::Strings(args)) => Some(args.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(args) = described else {
+        return error;
+    };
+    let names: Vec<String> = args
+        .iter()
+        .filter_map(|arg| env_name_for(command, arg))
+        .collect();
+    if names.is_empty() {
+        return error;
+    }
+    let reason = match kind {
+        ErrorKind::MissingRequiredArgument => "is required but not set",
+        _ => "has an invalid value",
+    };
+    let rendered = error.render().to_string();
+    clap::Error::raw(
+        kind,
+        format!(
+            "{} {reason}\n{}",
+            names.join(", "),
+            rendered.trim_start_matches("error: ")
+        ),
+    )
+    .with_cmd(command)
+}
+
+/// Finds the env variable of an argument given as clap renders it (`--database-url <URL>`).
+fn env_name_for(command: &clap::Command, rendered_arg: &str) -> Option<String> {
+    let long = rendered_arg
+        .trim_start_matches("--")
+        .split([' ', '='])
+        .next()?;
+    command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct TestCli {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        http: HttpSettings,
+    }
+
+    fn parse(args: &[&str]) -> Result<TestCli, clap::Error> {
+        try_parse_from::<TestCli, _, _>(std::iter::once("test").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn missing_required_value_names_its_variable() {
+        // The variable must not leak in from the developer's environment.
+        if std::env::var_os("SKILLDEX_DATABASE_URL").is_some() {
+            return;
+        }
+        let err = parse(&[]).unwrap_err().to_string();
+        assert!(err.contains("SKILLDEX_DATABASE_URL"), "{err}");
+        assert!(err.contains("is required"), "{err}");
+    }
+
+    #[test]
+    fn malformed_value_names_its_variable() {
+        let err = parse(&["--database-url", "mysql://x/y"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SKILLDEX_DATABASE_URL"), "{err}");
+        assert!(err.contains("not PostgreSQL"), "{err}");
+
+        let err = parse(&["--database-url", "postgres://h/d", "--http-addr", "nope"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SKILLDEX_HTTP_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let cli = parse(&["--database-url", "postgres://h/d"]).unwrap();
+        assert_eq!(cli.database.max_connections, 10);
+        assert_eq!(cli.http.addr.port(), 8080);
+        assert!(cli.http.cors_origins.iter().all(|o| o.is_empty()));
+    }
+
+    #[test]
+    fn short_secret_is_rejected() {
+        assert!(parse_secret("short").is_err());
+        assert!(parse_secret(&"x".repeat(32)).is_ok());
+    }
+}

@@ -1,0 +1,10 @@
+//! Skilldex shared domain: everything the api and the worker both need, without HTTP or
+//! Temporal worker machinery.
+
+pub mod config;
+pub mod db;
+pub mod shutdown;
+pub mod storage;
+pub mod telemetry;
+pub mod temporal;
+pub mod workflows;

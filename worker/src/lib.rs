@@ -1,0 +1,58 @@
+//! The Skilldex Temporal worker: registers every workflow and activity on one task queue
+//! and runs until asked to stop.
+
+pub mod activities;
+pub mod workflows;
+
+use std::future::Future;
+
+use anyhow::Context;
+use temporalio_client::Client;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+
+use crate::{activities::ping::PingActivities, workflows::ping::PingWorkflow};
+
+/// What a worker needs besides its Temporal client.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub task_queue: String,
+    /// Temporal identity of this process.
+    pub identity: String,
+}
+
+/// Polls `config.task_queue` until `shutdown` resolves, then stops taking new tasks and
+/// waits for the ones in flight (Temporal's graceful worker shutdown).
+pub async fn run(
+    client: Client,
+    config: WorkerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let runtime = Runtime::from_current_tokio(Default::default())
+        .context("creating the Temporal worker runtime")?;
+    let options = WorkerOptions::new(config.task_queue.clone())
+        .register_workflow::<PingWorkflow>()
+        .context("registering the Ping workflow")?
+        .register_activities(PingActivities {
+            identity: config.identity.clone(),
+        })
+        .build();
+    let mut worker =
+        Worker::new(&runtime, client, options).context("creating the Temporal worker")?;
+    let stop = worker.shutdown_handle();
+    tracing::info!(task_queue = %config.task_queue, identity = %config.identity, "worker polling");
+
+    let run = worker.run();
+    tokio::pin!(run);
+    tokio::select! {
+        result = &mut run => {
+            result.context("worker stopped unexpectedly")?;
+        }
+        () = shutdown => {
+            tracing::info!("shutdown requested; finishing tasks in flight");
+            stop();
+            run.await.context("worker failed while shutting down")?;
+        }
+    }
+    tracing::info!("worker stopped");
+    Ok(())
+}

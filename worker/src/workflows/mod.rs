@@ -1,0 +1,3 @@
+//! Workflows: deterministic orchestration only; all I/O happens in activities.
+
+pub mod ping;

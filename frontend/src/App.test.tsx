@@ -9,6 +9,7 @@ describe('App', () => {
       '/health': { status: 200, body: { status: 'ok', version: '0.1.0' } },
       '/health/db': { status: 200, body: { status: 'ok' } },
       '/health/temporal': { status: 200, body: { status: 'ok' } },
+      '/health/storage': { status: 200, body: { status: 'ok' } },
     });
 
     render(<App />);

@@ -27,7 +27,7 @@ describe('apiFetch', () => {
     mockFetchRoutes({
       '/health/db': {
         status: 503,
-        body: errorEnvelope('dependency_unavailable', 'Database is unreachable', { dependency: 'postgres' }),
+        body: errorEnvelope('unavailable', 'database is unavailable', { dependency: 'database' }),
       },
     });
 
@@ -37,9 +37,9 @@ describe('apiFetch', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('ApiError');
     expect(error.status).toBe(503);
-    expect(error.code).toBe('dependency_unavailable');
-    expect(error.message).toBe('Database is unreachable');
-    expect(error.details).toEqual({ dependency: 'postgres' });
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe('database is unavailable');
+    expect(error.details).toEqual({ dependency: 'database' });
     expect(error.fromServer).toBe(true);
   });
 

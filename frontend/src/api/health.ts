@@ -6,7 +6,7 @@ export interface ApiHealth {
   version: string;
 }
 
-/** `GET /health/db`, `GET /health/temporal`: a dependency is reachable. */
+/** `GET /health/db`, `/health/temporal`, `/health/storage`: a dependency answers. */
 export interface DependencyHealth {
   status: 'ok';
   [field: string]: unknown;
@@ -16,6 +16,7 @@ export const HEALTH_PATHS = {
   api: '/health',
   database: '/health/db',
   temporal: '/health/temporal',
+  storage: '/health/storage',
 } as const;
 
 export function getApiHealth(options?: ApiRequestOptions): Promise<ApiHealth> {
@@ -28,4 +29,8 @@ export function getDatabaseHealth(options?: ApiRequestOptions): Promise<Dependen
 
 export function getTemporalHealth(options?: ApiRequestOptions): Promise<DependencyHealth> {
   return apiFetch<DependencyHealth>(HEALTH_PATHS.temporal, options);
+}
+
+export function getStorageHealth(options?: ApiRequestOptions): Promise<DependencyHealth> {
+  return apiFetch<DependencyHealth>(HEALTH_PATHS.storage, options);
 }

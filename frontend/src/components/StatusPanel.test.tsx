@@ -14,8 +14,9 @@ describe('StatusPanel', () => {
       '/health/db': { status: 200, body: { status: 'ok' } },
       '/health/temporal': {
         status: 503,
-        body: errorEnvelope('dependency_unavailable', 'Temporal is unreachable'),
+        body: errorEnvelope('unavailable', 'temporal is unavailable'),
       },
+      '/health/storage': { status: 200, body: { status: 'ok', latency_ms: 1.5 } },
     });
 
     render(<StatusPanel pollIntervalMs={0} />);
@@ -30,11 +31,18 @@ describe('StatusPanel', () => {
 
     const temporal = serviceItem(/^Temporal Down$/);
     expect(temporal).toHaveAttribute('data-state', 'down');
-    expect(within(temporal).getByText('Temporal is unreachable')).toBeInTheDocument();
+    expect(within(temporal).getByText('temporal is unavailable')).toBeInTheDocument();
+
+    expect(serviceItem(/^Object storage Up$/)).toHaveAttribute('data-state', 'up');
 
     expect(screen.getByText(/Last checked/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Check again' })).toBeEnabled();
-    expect(fetchMock.mock.calls.map(([url]) => url).sort()).toEqual(['/health', '/health/db', '/health/temporal']);
+    expect(fetchMock.mock.calls.map(([url]) => url).sort()).toEqual([
+      '/health',
+      '/health/db',
+      '/health/storage',
+      '/health/temporal',
+    ]);
   });
 
   it('shows every service down when the API cannot be reached', async () => {
@@ -43,7 +51,7 @@ describe('StatusPanel', () => {
     render(<StatusPanel pollIntervalMs={0} />);
 
     await screen.findByRole('listitem', { name: 'API Down' });
-    for (const name of [/^Database Down$/, /^Temporal Down$/]) {
+    for (const name of [/^Database Down$/, /^Temporal Down$/, /^Object storage Down$/]) {
       const item = serviceItem(name);
       expect(within(item).getByText('Could not reach the Skilldex API')).toBeInTheDocument();
     }
@@ -54,6 +62,7 @@ describe('StatusPanel', () => {
       '/health': { status: 200, body: { status: 'ok', version: '0.1.0' } },
       '/health/db': { status: 200, body: { status: 'degraded' } },
       '/health/temporal': { status: 200, body: { status: 'ok', namespace: 'default' } },
+      '/health/storage': { status: 200, body: { status: 'ok' } },
     });
 
     render(<StatusPanel pollIntervalMs={0} />);
@@ -69,8 +78,9 @@ describe('StatusPanel', () => {
       '/health/db': async () =>
         dbUp
           ? Response.json({ status: 'ok' })
-          : Response.json(errorEnvelope('dependency_unavailable', 'Database is unreachable'), { status: 503 }),
+          : Response.json(errorEnvelope('unavailable', 'database is unavailable'), { status: 503 }),
       '/health/temporal': { status: 200, body: { status: 'ok' } },
+      '/health/storage': { status: 200, body: { status: 'ok' } },
     });
 
     render(<StatusPanel pollIntervalMs={0} />);
@@ -89,14 +99,15 @@ describe('StatusPanel', () => {
         '/health': { status: 200, body: { status: 'ok', version: '0.1.0' } },
         '/health/db': { status: 200, body: { status: 'ok' } },
         '/health/temporal': { status: 200, body: { status: 'ok' } },
+        '/health/storage': { status: 200, body: { status: 'ok' } },
       });
 
       render(<StatusPanel pollIntervalMs={1_000} />);
       await screen.findByRole('listitem', { name: 'API Up' });
-      expect(fetchMock).toHaveBeenCalledTimes(3);
+      expect(fetchMock).toHaveBeenCalledTimes(4);
 
       await vi.advanceTimersByTimeAsync(1_000);
-      expect(fetchMock).toHaveBeenCalledTimes(6);
+      expect(fetchMock).toHaveBeenCalledTimes(8);
     } finally {
       vi.useRealTimers();
     }

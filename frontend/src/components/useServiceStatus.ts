@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isApiError } from '../api/client.ts';
-import { getApiHealth, getDatabaseHealth, getTemporalHealth } from '../api/health.ts';
+import { getApiHealth, getDatabaseHealth, getStorageHealth, getTemporalHealth } from '../api/health.ts';
 import type { ApiRequestOptions } from '../api/client.ts';
 
-export type ServiceId = 'api' | 'database' | 'temporal';
+export type ServiceId = 'api' | 'database' | 'temporal' | 'storage';
 
 export type ServiceStatus =
   | { state: 'checking' }
@@ -20,6 +20,7 @@ export const SERVICE_CHECKS: readonly ServiceCheck[] = [
   { id: 'api', label: 'API', run: getApiHealth },
   { id: 'database', label: 'Database', run: getDatabaseHealth },
   { id: 'temporal', label: 'Temporal', run: getTemporalHealth },
+  { id: 'storage', label: 'Object storage', run: getStorageHealth },
 ];
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -39,7 +40,12 @@ async function runCheck(check: ServiceCheck, signal: AbortSignal): Promise<Servi
 }
 
 function initialStatuses(): Record<ServiceId, ServiceStatus> {
-  return { api: { state: 'checking' }, database: { state: 'checking' }, temporal: { state: 'checking' } };
+  return {
+    api: { state: 'checking' },
+    database: { state: 'checking' },
+    temporal: { state: 'checking' },
+    storage: { state: 'checking' },
+  };
 }
 
 export interface ServiceStatusResult {

@@ -8,3 +8,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod temporal;
 pub mod workflows;
+pub mod spec;

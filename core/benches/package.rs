@@ -1,0 +1,2 @@
+//! Placeholder; replaced by the packaging benchmark.
+fn main() {}

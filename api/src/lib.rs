@@ -1,0 +1,184 @@
+//! The Skilldex HTTP API: routes, middleware and the server loop. `main.rs` only parses
+//! settings and calls [`serve`]; tests build the same [`router`] on an ephemeral port.
+
+pub mod bootstrap;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod temporal;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::OriginalUri,
+    http::{HeaderName, HeaderValue, Method, StatusCode},
+    middleware,
+    response::Response,
+    routing::get,
+};
+use sea_orm::DatabaseConnection;
+use skilldex_core::{config::HttpSettings, storage::ObjectStore};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::{ServeDir, ServeFile},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{error::error_response, metrics::Metrics, temporal::TemporalHandle};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub store: ObjectStore,
+    pub temporal: Arc<TemporalHandle>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Every route and middleware of the api.
+pub fn router(state: AppState, http: &HttpSettings) -> Router {
+    let api_v1 = Router::new().fallback(api_not_found);
+
+    let mut app = Router::new()
+        .route("/health", get(health::process))
+        .route("/health/db", get(health::database))
+        .route("/health/temporal", get(health::temporal))
+        .route("/health/storage", get(health::storage))
+        .route(
+            "/metrics",
+            get(metrics::handler).with_state(state.metrics.clone()),
+        )
+        .nest("/api/v1", api_v1)
+        .with_state(state.clone());
+
+    app = match &http.ui_dir {
+        // The UI is a single-page app: unknown paths get index.html and route client-side.
+        Some(dir) => app.fallback_service(
+            ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("index.html"))),
+        ),
+        None => app.fallback(api_not_found),
+    };
+
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!(
+                "request",
+                request_id = %request_id,
+                method = %request.method(),
+                path = %request.uri().path(),
+            )
+        })
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Millis),
+        );
+
+    // Router::layer maps each layer's response body back to axum's, so layers whose bodies
+    // differ (the body limit's) compose with the rest.
+    app.layer(RequestBodyLimitLayer::new(http.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            http.request_timeout(),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(cors_layer(&http.cors_origins)),
+        )
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| match HeaderValue::from_str(o) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::warn!(origin = o, "ignoring a CORS origin that is not a valid header value");
+                None
+            }
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+        ])
+        .expose_headers([REQUEST_ID])
+}
+
+async fn api_not_found(OriginalUri(uri): OriginalUri) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {}", uri.path()),
+        None,
+    )
+}
+
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error".into(),
+        None,
+    )
+}
+
+/// Serves `app` until `shutdown` resolves, then stops accepting connections and gives
+/// in-flight requests `grace` to finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (signalled_tx, mut signalled_rx) = tokio::sync::watch::channel(false);
+    let graceful = async move {
+        shutdown.await;
+        let _ = signalled_tx.send(true);
+    };
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(graceful);
+    let deadline = async move {
+        let _ = signalled_rx.wait_for(|signalled| *signalled).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Spawns the api on an ephemeral port over a fresh, migrated database and the real test
+//! Temporal and S3 servers.
+
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use skilldex_api::{AppState, metrics::Metrics, router, serve, temporal::TemporalHandle};
+use skilldex_core::{
+    config::{HttpSettings, TemporalSettings},
+    storage::ObjectStore,
+};
+use skilldex_test_support::{TestDatabase, migrated_database, s3_settings, temporal_settings};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: TestDatabase,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+pub fn http_settings() -> HttpSettings {
+    HttpSettings {
+        addr: "127.0.0.1:0".parse().expect("loopback address"),
+        body_limit: 64 * 1024,
+        request_timeout_secs: 30,
+        shutdown_grace_secs: 5,
+        ui_dir: None,
+        cors_origins: vec!["http://localhost:5173".into()],
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(temporal_settings("skilldex-api-tests"), http_settings()).await
+    }
+
+    pub async fn spawn_with(temporal: TemporalSettings, http: HttpSettings) -> Self {
+        let db = migrated_database().await;
+        let state = AppState {
+            db: db.conn.clone(),
+            store: ObjectStore::new(&s3_settings()),
+            temporal: Arc::new(TemporalHandle::new(
+                temporal,
+                "api-test".into(),
+                Duration::from_secs(3),
+            )),
+            metrics: Arc::new(Metrics::default()),
+        };
+        let app = router(state, &http);
+        let listener = tokio::net::TcpListener::bind(http.addr)
+            .await
+            .expect("bind an ephemeral port");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            app,
+            async {
+                let _ = stopped.await;
+            },
+            http.shutdown_grace(),
+        ));
+        Self {
+            addr,
+            db,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the api")
+    }
+
+    /// Signals shutdown and waits for the server loop to end.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}

@@ -366,7 +366,7 @@ fn env_name_for(command: &clap::Command, rendered_arg: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
 
     #[derive(Parser, Debug)]
     struct TestCli {
@@ -411,6 +411,41 @@ mod tests {
         assert_eq!(cli.database.max_connections, 10);
         assert_eq!(cli.http.addr.port(), 8080);
         assert!(cli.http.cors_origins.iter().all(|o| o.is_empty()));
+    }
+
+    /// Every variable a setting reads must be documented in `.env.example`.
+    #[test]
+    fn env_example_documents_every_variable() {
+        #[derive(Parser)]
+        struct Everything {
+            #[command(flatten)]
+            database: DatabaseSettings,
+            #[command(flatten)]
+            temporal: TemporalSettings,
+            #[command(flatten)]
+            s3: S3Settings,
+            #[command(flatten)]
+            github: GithubSettings,
+            #[command(flatten)]
+            http: HttpSettings,
+            #[command(flatten)]
+            auth: AuthSettings,
+            #[command(flatten)]
+            log: LogSettings,
+        }
+        let example = include_str!("../../.env.example");
+        let documented: Vec<&str> = example
+            .lines()
+            .map(|l| l.trim_start_matches("# ").trim())
+            .filter_map(|l| l.split_once('=').map(|(name, _)| name))
+            .collect();
+        let missing: Vec<String> = Everything::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env())
+            .map(|e| e.to_string_lossy().into_owned())
+            .filter(|name| !documented.contains(&name.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "not in .env.example: {missing:?}");
     }
 
     #[test]

@@ -1,13 +1,19 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
-use skilldex_core::config::{LogSettings, TemporalSettings, parse_or_exit};
+use clap::{Parser, Subcommand};
+use skilldex_core::{
+    config::{LogSettings, TemporalSettings, parse_or_exit},
+    workflows::{Ping, PingInput, ping_workflow_id},
+};
+use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
 
 /// Skilldex worker: runs sync, discovery and maintenance jobs as Temporal workflows.
 #[derive(Parser, Debug)]
 #[command(name = "skilldex-worker", version)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     temporal: TemporalSettings,
     #[command(flatten)]
@@ -21,6 +27,21 @@ struct Cli {
     connect_timeout_secs: u64,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Poll the task queue and run workflows and activities (the default).
+    Run,
+    /// Start the Ping workflow, wait for a worker to answer it, and print the reply: an
+    /// end-to-end check of Temporal and the workers on the task queue.
+    Ping {
+        #[arg(long, default_value = "ping")]
+        message: String,
+        /// Seconds to wait for the result.
+        #[arg(long, default_value_t = 30)]
+        timeout_secs: u64,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = parse_or_exit();
@@ -32,10 +53,44 @@ async fn main() -> anyhow::Result<()> {
         Duration::from_secs(cli.connect_timeout_secs),
     )
     .await
-    .context("starting the worker")?;
-    let config = skilldex_worker::WorkerConfig {
-        task_queue: cli.temporal.task_queue.clone(),
-        identity,
-    };
-    skilldex_worker::run(client, config, skilldex_core::shutdown::signal()).await
+    .context("connecting to Temporal")?;
+
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            let config = skilldex_worker::WorkerConfig {
+                task_queue: cli.temporal.task_queue.clone(),
+                identity,
+            };
+            skilldex_worker::run(client, config, skilldex_core::shutdown::signal()).await
+        }
+        Command::Ping {
+            message,
+            timeout_secs,
+        } => {
+            let workflow_id = ping_workflow_id(chrono::Utc::now().timestamp_millis());
+            let handle = client
+                .start_workflow(
+                    Ping,
+                    PingInput { message },
+                    WorkflowStartOptions::new(cli.temporal.task_queue.clone(), workflow_id.clone())
+                        .build(),
+                )
+                .await
+                .context("starting the Ping workflow")?;
+            let output = tokio::time::timeout(
+                Duration::from_secs(timeout_secs),
+                handle.get_result(WorkflowGetResultOptions::default()),
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "no worker answered {workflow_id} within {timeout_secs}s on task queue `{}`",
+                    cli.temporal.task_queue
+                )
+            })?
+            .context("the Ping workflow failed")?;
+            println!("{workflow_id}: {} (answered by {})", output.reply, output.worker);
+            Ok(())
+        }
+    }
 }

@@ -101,12 +101,12 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
             metrics::track,
         ))
         .layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-            .layer(trace)
-            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(CatchPanicLayer::custom(panic_response))
-            .layer(cors_layer(&http.cors_origins)),
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(cors_layer(&http.cors_origins)),
         )
 }
 
@@ -118,14 +118,23 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .filter_map(|o| match HeaderValue::from_str(o) {
             Ok(value) => Some(value),
             Err(_) => {
-                tracing::warn!(origin = o, "ignoring a CORS origin that is not a valid header value");
+                tracing::warn!(
+                    origin = o,
+                    "ignoring a CORS origin that is not a valid header value"
+                );
                 None
             }
         })
         .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(allowed))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             axum::http::header::CONTENT_TYPE,
             axum::http::header::AUTHORIZATION,

@@ -39,7 +39,9 @@ async fn main() -> anyhow::Result<()> {
         .context("connecting to PostgreSQL (SKILLDEX_DATABASE_URL)")?;
     skilldex_api::bootstrap::ensure_admin(&db, &cli.auth)
         .await
-        .context("creating the bootstrap admin (is the schema migrated? run `skilldex-migration up`)")?;
+        .context(
+            "creating the bootstrap admin (is the schema migrated? run `skilldex-migration up`)",
+        )?;
     let identity = skilldex_core::temporal::process_identity("skilldex-api");
     let state = AppState {
         db,

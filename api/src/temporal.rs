@@ -37,7 +37,8 @@ impl TemporalHandle {
         if let Some(client) = guard.as_ref() {
             return Ok(client.clone());
         }
-        let client = temporal::connect(&self.settings, &self.identity, self.connect_timeout).await?;
+        let client =
+            temporal::connect(&self.settings, &self.identity, self.connect_timeout).await?;
         *guard = Some(client.clone());
         Ok(client)
     }

@@ -44,7 +44,10 @@ async fn unreachable_temporal_is_a_503_envelope_without_internals() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unavailable");
     assert_eq!(body["error"]["message"], "temporal is unavailable");
-    assert!(!body.to_string().contains("127.0.0.1:1"), "address leaked: {body}");
+    assert!(
+        !body.to_string().contains("127.0.0.1:1"),
+        "address leaked: {body}"
+    );
 
     // The database still answers: one dependency down does not take the api down.
     assert_eq!(app.get("/health/db").await.status(), 200);
@@ -67,14 +70,20 @@ async fn unknown_route_is_a_json_404() {
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
-    assert_eq!(body["error"]["message"], "no route for /api/v1/does-not-exist");
+    assert_eq!(
+        body["error"]["message"],
+        "no route for /api/v1/does-not-exist"
+    );
 }
 
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_keeps_a_given_one() {
     let app = TestApp::spawn().await;
     let generated = app.get("/health").await;
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(id.len(), 36, "a uuid: {id}");
 
     let echoed = app
@@ -104,11 +113,15 @@ async fn metrics_count_requests_and_latency_by_route_template() {
     );
     let text = response.text().await.unwrap();
     assert!(
-        text.contains(r#"skilldex_http_requests_total{method="GET",route="/health",status="200"} 3"#),
+        text.contains(
+            r#"skilldex_http_requests_total{method="GET",route="/health",status="200"} 3"#
+        ),
         "{text}"
     );
     assert!(
-        text.contains(r#"skilldex_http_request_duration_seconds_count{method="GET",route="/health"} 3"#),
+        text.contains(
+            r#"skilldex_http_request_duration_seconds_count{method="GET",route="/health"} 3"#
+        ),
         "{text}"
     );
     assert!(
@@ -154,7 +167,12 @@ async fn cors_allows_only_configured_origins() {
         .send()
         .await
         .unwrap();
-    assert!(denied.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        denied
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -179,10 +197,18 @@ async fn bootstrap_admin_is_created_and_updated_from_config() {
         admin_password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$first".into()),
         access_ttl_mins: 15,
     };
-    assert!(skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth).await.unwrap());
+    assert!(
+        skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth)
+            .await
+            .unwrap()
+    );
     auth.admin_username = "admin".into(); // same account, other case
     auth.admin_password_hash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$second".into());
-    assert!(skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth).await.unwrap());
+    assert!(
+        skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth)
+            .await
+            .unwrap()
+    );
 
     let rows = app
         .db
@@ -200,5 +226,9 @@ async fn bootstrap_admin_is_created_and_updated_from_config() {
     assert_eq!(role, "admin");
 
     auth.admin_password_hash = None;
-    assert!(!skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth).await.unwrap());
+    assert!(
+        !skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth)
+            .await
+            .unwrap()
+    );
 }

@@ -89,11 +89,19 @@ pub struct S3Settings {
     pub endpoint: Option<Url>,
 
     /// Bucket holding skill archives.
-    #[arg(long = "s3-bucket", env = "SKILLDEX_S3_BUCKET", default_value = "skilldex")]
+    #[arg(
+        long = "s3-bucket",
+        env = "SKILLDEX_S3_BUCKET",
+        default_value = "skilldex"
+    )]
     pub bucket: String,
 
     /// Region used for request signing.
-    #[arg(long = "s3-region", env = "SKILLDEX_S3_REGION", default_value = "us-east-1")]
+    #[arg(
+        long = "s3-region",
+        env = "SKILLDEX_S3_REGION",
+        default_value = "us-east-1"
+    )]
     pub region: String,
 
     /// Access key id.
@@ -101,7 +109,11 @@ pub struct S3Settings {
     pub access_key: String,
 
     /// Secret access key.
-    #[arg(long = "s3-secret-key", env = "SKILLDEX_S3_SECRET_KEY", hide_env_values = true)]
+    #[arg(
+        long = "s3-secret-key",
+        env = "SKILLDEX_S3_SECRET_KEY",
+        hide_env_values = true
+    )]
     pub secret_key: String,
 
     /// Path-style addressing (`endpoint/bucket/key`), needed by most self-hosted servers.
@@ -127,7 +139,11 @@ pub struct GithubSettings {
     pub api_url: Url,
 
     /// Token for higher rate limits; anonymous access when unset.
-    #[arg(long = "github-token", env = "SKILLDEX_GITHUB_TOKEN", hide_env_values = true)]
+    #[arg(
+        long = "github-token",
+        env = "SKILLDEX_GITHUB_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 }
 
@@ -136,7 +152,11 @@ pub struct GithubSettings {
 #[command(next_help_heading = "HTTP")]
 pub struct HttpSettings {
     /// Address the api listens on.
-    #[arg(long = "http-addr", env = "SKILLDEX_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long = "http-addr",
+        env = "SKILLDEX_HTTP_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub addr: SocketAddr,
 
     /// Largest accepted request body, in bytes.
@@ -238,7 +258,11 @@ pub enum LogFormat {
 #[command(next_help_heading = "Logging")]
 pub struct LogSettings {
     /// Output format.
-    #[arg(long = "log-format", env = "SKILLDEX_LOG_FORMAT", default_value = "json")]
+    #[arg(
+        long = "log-format",
+        env = "SKILLDEX_LOG_FORMAT",
+        default_value = "json"
+    )]
     pub format: LogFormat,
 
     /// `tracing` filter directives, e.g. `info,skilldex_api=debug`.

@@ -194,8 +194,8 @@ impl ObjectStore {
         key: &str,
         expires_in: Duration,
     ) -> Result<String, StorageError> {
-        let config =
-            PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Presign(e.to_string()))?;
+        let config = PresigningConfig::expires_in(expires_in)
+            .map_err(|e| StorageError::Presign(e.to_string()))?;
         self.client
             .get_object()
             .bucket(&self.bucket)

@@ -53,14 +53,18 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Up { steps } => {
             let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, steps).await.context("applying migrations")?;
+            Migrator::up(&db, steps)
+                .await
+                .context("applying migrations")?;
             let applied = steps.map_or(pending, |s| pending.min(s as usize));
             println!("applied {applied} migration(s)");
         }
         Command::Down { steps, all } => {
             let applied = Migrator::get_applied_migrations(&db).await?.len();
             let steps = if all { None } else { Some(steps.unwrap_or(1)) };
-            Migrator::down(&db, steps).await.context("reverting migrations")?;
+            Migrator::down(&db, steps)
+                .await
+                .context("reverting migrations")?;
             let reverted = steps.map_or(applied, |s| applied.min(s as usize));
             println!("reverted {reverted} migration(s)");
         }
@@ -78,7 +82,9 @@ async fn main() -> anyhow::Result<()> {
                 yes,
                 "`fresh` drops every table and all data; run again with --yes to confirm"
             );
-            Migrator::fresh(&db).await.context("rebuilding the schema")?;
+            Migrator::fresh(&db)
+                .await
+                .context("rebuilding the schema")?;
             println!("schema rebuilt from scratch");
         }
     }

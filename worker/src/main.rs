@@ -89,7 +89,10 @@ async fn main() -> anyhow::Result<()> {
                 )
             })?
             .context("the Ping workflow failed")?;
-            println!("{workflow_id}: {} (answered by {})", output.reply, output.worker);
+            println!(
+                "{workflow_id}: {} (answered by {})",
+                output.reply, output.worker
+            );
             Ok(())
         }
     }

@@ -15,7 +15,10 @@ pub struct PingWorkflow;
 impl PingWorkflow {
     // The type name must equal `skilldex_core::workflows::Ping::NAME`; a test checks it.
     #[run(name = "Ping")]
-    pub async fn run(ctx: &mut WorkflowContext<Self>, input: PingInput) -> WorkflowResult<PingOutput> {
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        input: PingInput,
+    ) -> WorkflowResult<PingOutput> {
         let output = ctx
             .execute_activity(
                 PingActivities::echo,

@@ -39,7 +39,10 @@ async fn up_status_down_fresh_through_the_binary() {
     let down = stdout(&migration(&db.url, &["down"]));
     assert!(down.contains("reverted 1 migration(s)"), "{down}");
     let status = stdout(&migration(&db.url, &["status"]));
-    assert_eq!(status.lines().filter(|l| l.starts_with("pending")).count(), 1);
+    assert_eq!(
+        status.lines().filter(|l| l.starts_with("pending")).count(),
+        1
+    );
 
     let refused = migration(&db.url, &["fresh"]);
     assert!(!refused.status.success());

@@ -4,8 +4,8 @@
 pub mod config;
 pub mod db;
 pub mod shutdown;
+pub mod spec;
 pub mod storage;
 pub mod telemetry;
 pub mod temporal;
 pub mod workflows;
-pub mod spec;

@@ -1,8 +1,10 @@
 //! Skilldex shared domain: everything the api and the worker both need, without HTTP or
 //! Temporal worker machinery.
 
+pub mod archive;
 pub mod config;
 pub mod db;
+pub mod package;
 pub mod shutdown;
 pub mod spec;
 pub mod storage;

@@ -4,6 +4,8 @@
 //! addresses come from the environment, or from `.data/test/services.env`, which the
 //! services script writes so a plain `cargo test` works after `make services-test`.
 
+pub mod fake_github;
+
 use std::{
     path::{Path, PathBuf},
     sync::OnceLock,

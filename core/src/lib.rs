@@ -5,6 +5,7 @@ pub mod archive;
 pub mod config;
 pub mod db;
 pub mod github;
+pub mod index;
 pub mod package;
 pub mod shutdown;
 pub mod spec;

@@ -39,6 +39,10 @@ pub struct Model {
     pub has_errors: bool,
     pub error_count: i32,
     pub warning_count: i32,
+    /// The latest validation findings, a JSON array of `{severity, code, message, file,
+    /// line, field}` (kept here because a skill with errors has no version to hold them).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub findings: Json,
     pub download_count: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

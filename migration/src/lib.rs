@@ -32,6 +32,7 @@ mod m20261123_000004_marketplaces;
 mod m20261123_000005_discovery_and_blacklist;
 mod m20261123_000006_registrations;
 mod m20261123_000007_accounts_and_audit;
+mod m20261123_000008_skill_findings;
 
 /// Every Skilldex migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_discovery_and_blacklist::Migration),
             Box::new(m20261123_000006_registrations::Migration),
             Box::new(m20261123_000007_accounts_and_audit::Migration),
+            Box::new(m20261123_000008_skill_findings::Migration),
         ]
     }
 }

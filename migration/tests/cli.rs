@@ -28,11 +28,11 @@ async fn up_status_down_fresh_through_the_binary() {
     let db = fresh_database().await;
 
     let status = stdout(&migration(&db.url, &["status"]));
-    assert!(status.lines().count() >= 7, "{status}");
+    assert!(status.lines().count() >= 8, "{status}");
     assert!(status.lines().all(|l| l.starts_with("pending")), "{status}");
 
     let up = stdout(&migration(&db.url, &["up"]));
-    assert!(up.contains("applied 7 migration(s)"), "{up}");
+    assert!(up.contains("applied 8 migration(s)"), "{up}");
     let status = stdout(&migration(&db.url, &["status"]));
     assert!(status.lines().all(|l| l.starts_with("applied")), "{status}");
 
@@ -51,7 +51,7 @@ async fn up_status_down_fresh_through_the_binary() {
     assert!(fresh.contains("rebuilt"), "{fresh}");
 
     let down = stdout(&migration(&db.url, &["down", "--all"]));
-    assert!(down.contains("reverted 7 migration(s)"), "{down}");
+    assert!(down.contains("reverted 8 migration(s)"), "{down}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! Temporal worker machinery.
 
 pub mod archive;
+pub mod build;
 pub mod config;
 pub mod db;
 pub mod github;
@@ -10,6 +11,7 @@ pub mod package;
 pub mod shutdown;
 pub mod spec;
 pub mod storage;
+pub mod sync;
 pub mod telemetry;
 pub mod temporal;
 pub mod workflows;

@@ -3,7 +3,11 @@
 //! interface (`temporal workflow list --query 'WorkflowType="Ping"'`).
 
 use serde::{Deserialize, Serialize};
-use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
+use temporalio_client::WorkflowStartOptions;
+use temporalio_common::{
+    HasWorkflowDefinition, WorkflowDefinition,
+    search_attributes::{SearchAttributeKey, SearchAttributes},
+};
 
 /// Declares a workflow contract: a marker type carrying the Temporal type name and the
 /// input/output types, usable with `Client::start_workflow` without depending on the worker.
@@ -54,4 +58,32 @@ pub struct PingOutput {
 /// `temporal workflow list`).
 pub fn ping_workflow_id(unix_millis: i64) -> String {
     format!("ping:{unix_millis}")
+}
+
+workflow_contract!(
+    /// Index one repository at its HEAD commit; id [`crate::sync::RepoName::sync_workflow_id`].
+    SyncRepository, "SyncRepository", crate::sync::SyncInput => crate::sync::SyncOutput
+);
+
+/// Search attribute with the repository (`owner/name`, lower case) a workflow works on.
+pub const REPOSITORY_ATTRIBUTE: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword("SkilldexRepository");
+/// Search attribute with what started a workflow (`user`, `admin`, `schedule`, `discovery`).
+pub const TRIGGER_ATTRIBUTE: SearchAttributeKey<String> =
+    SearchAttributeKey::keyword("SkilldexTrigger");
+
+/// Start options of a `SyncRepository` run: its one-per-repository id and the search
+/// attributes operators filter by (`temporal workflow list --query
+/// 'SkilldexRepository="anthropics/skills"'`).
+pub fn sync_start_options(
+    task_queue: &str,
+    input: &crate::sync::SyncInput,
+) -> WorkflowStartOptions {
+    let attributes = SearchAttributes::new([
+        REPOSITORY_ATTRIBUTE.value_set(input.repo.full_name().to_ascii_lowercase()),
+        TRIGGER_ATTRIBUTE.value_set(input.trigger.as_str().to_string()),
+    ]);
+    WorkflowStartOptions::new(task_queue.to_string(), input.repo.sync_workflow_id())
+        .search_attributes(attributes)
+        .build()
 }

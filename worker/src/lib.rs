@@ -4,20 +4,33 @@
 pub mod activities;
 pub mod workflows;
 
-use std::future::Future;
+use std::{future::Future, path::PathBuf};
 
 use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use skilldex_core::{github::GithubClient, storage::ObjectStore};
 use temporalio_client::Client;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
-use crate::{activities::ping::PingActivities, workflows::ping::PingWorkflow};
+use crate::{
+    activities::{
+        ping::PingActivities,
+        sync::{SyncActivities, SyncLimits},
+    },
+    workflows::{ping::PingWorkflow, sync::SyncRepositoryWorkflow},
+};
 
 /// What a worker needs besides its Temporal client.
-#[derive(Debug, Clone)]
 pub struct WorkerConfig {
     pub task_queue: String,
     /// Temporal identity of this process.
     pub identity: String,
+    pub db: DatabaseConnection,
+    pub store: ObjectStore,
+    pub github: GithubClient,
+    /// Scratch space for repository downloads; emptied of a build's files when it ends.
+    pub work_dir: PathBuf,
+    pub limits: SyncLimits,
 }
 
 /// Polls `config.task_queue` until `shutdown` resolves, then stops taking new tasks and
@@ -32,8 +45,17 @@ pub async fn run(
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow::<PingWorkflow>()
         .context("registering the Ping workflow")?
+        .register_workflow::<SyncRepositoryWorkflow>()
+        .context("registering the SyncRepository workflow")?
         .register_activities(PingActivities {
             identity: config.identity.clone(),
+        })
+        .register_activities(SyncActivities {
+            db: config.db,
+            store: config.store,
+            github: config.github,
+            work_dir: config.work_dir,
+            limits: config.limits,
         })
         .build();
     let mut worker =

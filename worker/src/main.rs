@@ -3,7 +3,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use skilldex_core::{
-    config::{LogSettings, TemporalSettings, parse_or_exit},
+    config::{
+        DatabaseSettings, GithubSettings, LogSettings, S3Settings, TemporalSettings, parse_or_exit,
+    },
+    github::GithubClient,
+    storage::ObjectStore,
     workflows::{Ping, PingInput, ping_workflow_id},
 };
 use temporalio_client::{WorkflowGetResultOptions, WorkflowStartOptions};
@@ -17,7 +21,23 @@ struct Cli {
     #[command(flatten)]
     temporal: TemporalSettings,
     #[command(flatten)]
+    database: DatabaseSettings,
+    #[command(flatten)]
+    s3: S3Settings,
+    #[command(flatten)]
+    github: GithubSettings,
+    #[command(flatten)]
     log: LogSettings,
+    /// Scratch folder for repository downloads and extraction.
+    #[arg(long = "worker-work-dir", env = "SKILLDEX_WORKER_WORK_DIR", default_value_os_t = std::env::temp_dir().join("skilldex-worker"))]
+    work_dir: std::path::PathBuf,
+    /// Largest repository archive the worker downloads, in MiB.
+    #[arg(
+        long = "worker-max-archive-mib",
+        env = "SKILLDEX_WORKER_MAX_ARCHIVE_MIB",
+        default_value_t = 1024
+    )]
+    max_archive_mib: u64,
     /// Seconds to wait for Temporal at start-up before giving up.
     #[arg(
         long = "temporal-connect-timeout-secs",
@@ -57,9 +77,21 @@ async fn main() -> anyhow::Result<()> {
 
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
+            let db = skilldex_core::db::connect(&cli.database)
+                .await
+                .context("connecting to PostgreSQL (SKILLDEX_DATABASE_URL)")?;
+            let github = GithubClient::new(&cli.github).context("configuring the GitHub client")?;
             let config = skilldex_worker::WorkerConfig {
                 task_queue: cli.temporal.task_queue.clone(),
                 identity,
+                db,
+                store: ObjectStore::new(&cli.s3),
+                github,
+                work_dir: cli.work_dir.clone(),
+                limits: skilldex_worker::activities::sync::SyncLimits {
+                    max_archive_bytes: cli.max_archive_mib * 1024 * 1024,
+                    ..Default::default()
+                },
             };
             skilldex_worker::run(client, config, skilldex_core::shutdown::signal()).await
         }

@@ -2,3 +2,4 @@
 //! set by the workflow that calls them.
 
 pub mod ping;
+pub mod sync;

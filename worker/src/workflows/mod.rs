@@ -1,3 +1,4 @@
 //! Workflows: deterministic orchestration only; all I/O happens in activities.
 
 pub mod ping;
+pub mod sync;

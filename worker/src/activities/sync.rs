@@ -1,0 +1,470 @@
+//! Activities of `SyncRepository`: every GitHub, S3 and PostgreSQL call a sync makes.
+//!
+//! Failures are classified for Temporal's retry policy: network trouble, 5xx, rate limits
+//! and database/storage outages are retryable (rate limits with GitHub's delay); a missing
+//! repository, a hostile or oversized archive and other content problems are not, and the
+//! workflow records them on the repository.
+
+use std::{
+    io::BufReader,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use skilldex_core::{
+    archive::{ExtractLimits, SkippedKind, extract_tar_gz},
+    build::build_tree,
+    github::{GithubClient, GithubError},
+    index::{self, RegistrationStatus, RegistrationUpdate},
+    spec::Finding,
+    storage::ObjectStore,
+    sync::{BuildManifest, IndexSummary, RepoName, SkillResult},
+};
+use temporalio_common::error::ApplicationFailure;
+use temporalio_macros::activities;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+/// Failure type names the workflow records as `last_error_kind`.
+pub mod failure_kind {
+    pub const NOT_FOUND: &str = "not_found";
+    pub const BLACKLISTED: &str = "blacklisted";
+    pub const INVALID_ARCHIVE: &str = "invalid_archive";
+    pub const TOO_LARGE: &str = "too_large";
+    pub const GITHUB: &str = "github";
+    pub const STORAGE: &str = "storage";
+    pub const DATABASE: &str = "database";
+    pub const INTERNAL: &str = "internal";
+}
+
+/// Limits of one sync.
+#[derive(Debug, Clone)]
+pub struct SyncLimits {
+    /// Largest repository archive downloaded, compressed.
+    pub max_archive_bytes: u64,
+    pub extract: ExtractLimits,
+}
+
+impl Default for SyncLimits {
+    fn default() -> Self {
+        Self {
+            max_archive_bytes: 1024 * 1024 * 1024,
+            extract: ExtractLimits::github(),
+        }
+    }
+}
+
+/// Everything the sync activities use; shared by all activity tasks of a worker.
+pub struct SyncActivities {
+    pub db: DatabaseConnection,
+    pub store: ObjectStore,
+    pub github: GithubClient,
+    /// Scratch space for downloads and extraction; each build uses its own subfolder.
+    pub work_dir: PathBuf,
+    pub limits: SyncLimits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadCheck {
+    pub head: String,
+    pub last_indexed: Option<String>,
+    pub blacklisted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkStarted {
+    pub repo: RepoName,
+    pub registration_id: Option<uuid::Uuid>,
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildRequest {
+    pub repo: RepoName,
+    pub commit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub manifest_key: String,
+    pub archives_uploaded: usize,
+    pub archives_reused: usize,
+    pub skills: Vec<SkillResult>,
+    pub problems: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexRequest {
+    pub repo: RepoName,
+    pub manifest_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordFailure {
+    pub repo: RepoName,
+    pub registration_id: Option<uuid::Uuid>,
+    pub kind: String,
+    pub message: String,
+    /// False for problems that say nothing about the repository (it is blacklisted): the
+    /// registration fails, the repository row is left alone.
+    pub record_on_repository: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordSuccess {
+    pub registration_id: uuid::Uuid,
+    pub repository_id: Option<uuid::Uuid>,
+    pub result: serde_json::Value,
+}
+
+fn non_retryable(kind: &str, message: impl Into<String>) -> ActivityError {
+    let message: String = message.into();
+    ActivityError::application(
+        ApplicationFailure::builder(message)
+            .type_name(kind.to_string())
+            .non_retryable(true)
+            .build(),
+    )
+}
+
+fn retryable(kind: &str, message: impl Into<String>, delay: Option<Duration>) -> ActivityError {
+    let message: String = message.into();
+    ActivityError::application(
+        ApplicationFailure::builder(message)
+            .type_name(kind.to_string())
+            .maybe_next_retry_delay(delay)
+            .build(),
+    )
+}
+
+fn github_failure(error: &GithubError) -> ActivityError {
+    let message = error.to_string();
+    match error {
+        GithubError::NotFound { .. } => non_retryable(failure_kind::NOT_FOUND, message),
+        GithubError::TooLarge { .. } => non_retryable(failure_kind::TOO_LARGE, message),
+        e if e.is_retryable() => retryable(failure_kind::GITHUB, message, e.retry_after()),
+        _ => non_retryable(failure_kind::GITHUB, message),
+    }
+}
+
+fn db_failure(error: impl std::fmt::Display) -> ActivityError {
+    retryable(failure_kind::DATABASE, error.to_string(), None)
+}
+
+fn storage_failure(error: impl std::fmt::Display) -> ActivityError {
+    retryable(failure_kind::STORAGE, error.to_string(), None)
+}
+
+/// Runs `work` while heartbeating every few seconds, so Temporal notices a dead worker
+/// within the heartbeat timeout instead of the whole start-to-close timeout.
+async fn with_heartbeat<T>(ctx: &ActivityContext, work: impl std::future::Future<Output = T>) -> T {
+    tokio::pin!(work);
+    let mut ticker = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            _ = ticker.tick() => {
+                if let Err(e) = ctx.record_heartbeat(()).await {
+                    tracing::warn!(error = %e, "heartbeat failed");
+                }
+            }
+        }
+    }
+}
+
+#[activities]
+impl SyncActivities {
+    /// HEAD of the default branch (one GitHub call), the last indexed commit and the
+    /// blacklist: everything needed to decide whether to sync, without writing anything.
+    #[activity]
+    pub async fn check_head(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        repo: RepoName,
+    ) -> Result<HeadCheck, ActivityError> {
+        let blacklisted = index::is_blacklisted(&self.db, &repo)
+            .await
+            .map_err(db_failure)?;
+        if blacklisted {
+            return Ok(HeadCheck {
+                head: String::new(),
+                last_indexed: None,
+                blacklisted,
+            });
+        }
+        let head = self
+            .github
+            .head_commit(&repo.owner, &repo.name, "HEAD")
+            .await
+            .map_err(|e| github_failure(&e))?;
+        let last_indexed = index::last_indexed_commit(&self.db, &repo)
+            .await
+            .map_err(db_failure)?;
+        Ok(HeadCheck {
+            head,
+            last_indexed,
+            blacklisted,
+        })
+    }
+
+    /// Marks the repository as syncing and the registration (if any) as running.
+    #[activity]
+    pub async fn mark_started(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: MarkStarted,
+    ) -> Result<(), ActivityError> {
+        index::mark_sync_started(&self.db, &input.repo)
+            .await
+            .map_err(db_failure)?;
+        if let Some(id) = input.registration_id {
+            index::update_registration(
+                &self.db,
+                id,
+                RegistrationUpdate {
+                    workflow_id: Some(input.workflow_id),
+                    run_id: Some(input.run_id),
+                    ..RegistrationUpdate::status(RegistrationStatus::Running)
+                },
+            )
+            .await
+            .map_err(db_failure)?;
+        }
+        Ok(())
+    }
+
+    /// Downloads the repository at `commit`, extracts it safely, builds every skill,
+    /// uploads new archives (content-addressed, existing ones are skipped) and stores the
+    /// build manifest next to them.
+    #[activity]
+    pub async fn build(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: BuildRequest,
+    ) -> Result<BuildOutcome, ActivityError> {
+        let this = self.clone();
+        with_heartbeat(&ctx, async move { this.build_inner(input).await }).await
+    }
+
+    /// Writes the manifest of a build to PostgreSQL in one transaction.
+    #[activity]
+    pub async fn index(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: IndexRequest,
+    ) -> Result<IndexSummary, ActivityError> {
+        let this = self.clone();
+        with_heartbeat(&ctx, async move {
+            let bytes = this
+                .store
+                .get_bytes(&input.manifest_key)
+                .await
+                .map_err(storage_failure)?
+                .ok_or_else(|| {
+                    retryable(
+                        failure_kind::STORAGE,
+                        format!("build manifest {} is missing", input.manifest_key),
+                        None,
+                    )
+                })?;
+            let manifest: BuildManifest = serde_json::from_slice(&bytes).map_err(|e| {
+                non_retryable(
+                    failure_kind::INTERNAL,
+                    format!("build manifest {} is unreadable: {e}", input.manifest_key),
+                )
+            })?;
+            index::index_build(&this.db, &manifest)
+                .await
+                .map_err(db_failure)
+        })
+        .await
+    }
+
+    /// Records a failed sync on the repository and its registration.
+    #[activity]
+    pub async fn record_failure(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RecordFailure,
+    ) -> Result<(), ActivityError> {
+        if input.record_on_repository {
+            index::mark_sync_failed(&self.db, &input.repo, &input.kind, &input.message)
+                .await
+                .map_err(db_failure)?;
+        }
+        if let Some(id) = input.registration_id {
+            index::update_registration(
+                &self.db,
+                id,
+                RegistrationUpdate {
+                    error: Some(format!("{}: {}", input.kind, input.message)),
+                    ..RegistrationUpdate::status(RegistrationStatus::Failed)
+                },
+            )
+            .await
+            .map_err(db_failure)?;
+        }
+        Ok(())
+    }
+
+    /// Marks a registration succeeded with the sync's result.
+    #[activity]
+    pub async fn record_success(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RecordSuccess,
+    ) -> Result<(), ActivityError> {
+        index::update_registration(
+            &self.db,
+            input.registration_id,
+            RegistrationUpdate {
+                repository_id: input.repository_id,
+                result: Some(input.result),
+                ..RegistrationUpdate::status(RegistrationStatus::Succeeded)
+            },
+        )
+        .await
+        .map_err(db_failure)
+    }
+}
+
+impl SyncActivities {
+    async fn build_inner(&self, input: BuildRequest) -> Result<BuildOutcome, ActivityError> {
+        let repo = &input.repo;
+        let meta = self
+            .github
+            .repository(&repo.owner, &repo.name)
+            .await
+            .map_err(|e| github_failure(&e))?;
+
+        tokio::fs::create_dir_all(&self.work_dir)
+            .await
+            .map_err(|e| retryable(failure_kind::INTERNAL, format!("work dir: {e}"), None))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("sync-")
+            .tempdir_in(&self.work_dir)
+            .map_err(|e| retryable(failure_kind::INTERNAL, format!("scratch dir: {e}"), None))?;
+        let tarball = scratch.path().join("repository.tar.gz");
+        self.github
+            .download_tarball(
+                &repo.owner,
+                &repo.name,
+                &input.commit,
+                &tarball,
+                self.limits.max_archive_bytes,
+            )
+            .await
+            .map_err(|e| github_failure(&e))?;
+
+        let limits = self.limits.extract.clone();
+        let root = scratch.path().join("tree");
+        let out = scratch.path().join("archives");
+        let repo_name = meta.name.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            extract_and_build(&tarball, &root, &out, &repo_name, limits)
+        })
+        .await
+        .map_err(|e| retryable(failure_kind::INTERNAL, format!("build task: {e}"), None))??;
+
+        let mut uploaded = 0;
+        let mut reused = 0;
+        for archive in &built.archives {
+            let key = skilldex_core::sync::archive_key(&archive.content_hash);
+            if self.store.exists(&key).await.map_err(storage_failure)? {
+                reused += 1;
+                continue;
+            }
+            self.store
+                .put_file(&key, &archive.path, "application/gzip")
+                .await
+                .map_err(storage_failure)?;
+            uploaded += 1;
+        }
+
+        let skills = built
+            .skills
+            .iter()
+            .map(|s| SkillResult {
+                path: s.path.clone(),
+                name: s.name.clone(),
+                errors: s.error_count(),
+                warnings: s.warning_count(),
+                content_hash: s.archive.as_ref().map(|a| a.content_hash.clone()),
+            })
+            .collect();
+        let problems = built.problems.clone();
+        let manifest = BuildManifest {
+            repo: meta,
+            commit: input.commit.clone(),
+            skills: built.skills,
+            marketplace: built.marketplace,
+            problems: built.problems,
+        };
+        let manifest_key = BuildManifest::key(repo, &input.commit);
+        let json = serde_json::to_vec(&manifest)
+            .map_err(|e| non_retryable(failure_kind::INTERNAL, format!("manifest: {e}")))?;
+        self.store
+            .put_bytes(&manifest_key, json, "application/json")
+            .await
+            .map_err(storage_failure)?;
+        tracing::info!(repository = %repo, commit = %input.commit, uploaded, reused, "build finished");
+        Ok(BuildOutcome {
+            manifest_key,
+            archives_uploaded: uploaded,
+            archives_reused: reused,
+            skills,
+            problems,
+        })
+    }
+}
+
+fn extract_and_build(
+    tarball: &Path,
+    root: &Path,
+    out: &Path,
+    repo_name: &str,
+    limits: ExtractLimits,
+) -> Result<skilldex_core::build::TreeBuild, ActivityError> {
+    let file = std::fs::File::open(tarball).map_err(|e| {
+        retryable(
+            failure_kind::INTERNAL,
+            format!("opening the download: {e}"),
+            None,
+        )
+    })?;
+    let report = extract_tar_gz(BufReader::new(file), root, limits).map_err(|e| {
+        non_retryable(
+            failure_kind::INVALID_ARCHIVE,
+            format!("the repository archive was rejected: {e}"),
+        )
+    })?;
+    let mut built = build_tree(root, repo_name, out)
+        .map_err(|e| retryable(failure_kind::INTERNAL, e.to_string(), None))?;
+    // Links and special files are never created; the author should still hear about them.
+    built.problems.extend(report.skipped.iter().map(|entry| {
+        Finding::warning(
+            ARCHIVE_ENTRY_SKIPPED,
+            format!("not extracted: {}", describe_skipped(&entry.kind)),
+            entry.path.clone(),
+        )
+    }));
+    Ok(built)
+}
+
+/// Finding code for an archive entry that was deliberately not extracted.
+pub const ARCHIVE_ENTRY_SKIPPED: &str = "archive_entry_skipped";
+
+fn describe_skipped(kind: &SkippedKind) -> String {
+    match kind {
+        SkippedKind::Symlink { target } => format!("symbolic link to {target}"),
+        SkippedKind::Hardlink { target } => format!("hard link to {target}"),
+        SkippedKind::CharDevice => "character device".into(),
+        SkippedKind::BlockDevice => "block device".into(),
+        SkippedKind::Fifo => "named pipe".into(),
+        SkippedKind::Unsupported { type_byte } => format!("unsupported entry type {type_byte}"),
+        SkippedKind::NonUtf8Path => "path is not UTF-8".into(),
+    }
+}

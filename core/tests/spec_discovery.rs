@@ -272,3 +272,17 @@ fn invalid_marketplace_is_a_finding_with_its_line() {
     assert_eq!(f.file, ".claude-plugin/marketplace.json");
     assert_eq!(f.line, Some(3));
 }
+
+#[test]
+fn oversized_marketplace_is_reported_not_read() {
+    let t = TempDir::new().unwrap();
+    let big = format!(
+        "{{\"name\": \"{}\", \"plugins\": []}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    write(t.path(), ".claude-plugin/marketplace.json", &big);
+    let d = discover_skills(t.path(), &DiscoveryLimits::default());
+    assert!(d.marketplace.is_none());
+    let codes: Vec<&str> = d.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["manifest_too_large"]);
+}

@@ -10,7 +10,7 @@ use super::marketplace::{
     MANIFEST_MAX_BYTES, MARKETPLACE_PATH, Marketplace, PLUGIN_MANIFEST_PATH, PluginManifest,
     normalize_relative, parse_marketplace, parse_plugin_manifest,
 };
-use super::skill_md::read_skill_md;
+use super::skill_md::{SkillReadError, read_skill_md};
 use super::validate::{Finding, codes, sort_findings};
 
 /// Folder names never searched: VCS data, dependencies, build output, caches.
@@ -306,11 +306,16 @@ impl Walker<'_> {
             Ok(b) => Some(b),
             Err(e) => {
                 tracing::debug!(file = %rel, error = %e, "cannot read manifest");
-                self.findings.push(Finding::error(
-                    "manifest_too_large",
-                    format!("{rel} could not be read or is over {MANIFEST_MAX_BYTES} bytes"),
-                    rel,
-                ));
+                let (code, message) = match e {
+                    SkillReadError::TooLarge { .. } => (
+                        "manifest_too_large",
+                        format!("{rel} is over {MANIFEST_MAX_BYTES} bytes"),
+                    ),
+                    SkillReadError::Io { .. } => {
+                        ("manifest_unreadable", format!("{rel} could not be read"))
+                    }
+                };
+                self.findings.push(Finding::error(code, message, rel));
                 None
             }
         }

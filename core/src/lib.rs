@@ -8,6 +8,7 @@ pub mod db;
 pub mod github;
 pub mod index;
 pub mod package;
+pub mod registration;
 pub mod shutdown;
 pub mod spec;
 pub mod storage;

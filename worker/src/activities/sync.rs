@@ -18,7 +18,8 @@ use skilldex_core::{
     archive::{ExtractLimits, SkippedKind, extract_tar_gz},
     build::build_tree,
     github::{GithubClient, GithubError},
-    index::{self, RegistrationStatus, RegistrationUpdate},
+    index,
+    registration::{self, Outcome},
     spec::Finding,
     storage::ObjectStore,
     sync::{BuildManifest, IndexSummary, RepoName, SkillResult},
@@ -76,7 +77,6 @@ pub struct HeadCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarkStarted {
     pub repo: RepoName,
-    pub registration_id: Option<uuid::Uuid>,
     pub workflow_id: String,
     pub run_id: String,
 }
@@ -105,7 +105,7 @@ pub struct IndexRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordFailure {
     pub repo: RepoName,
-    pub registration_id: Option<uuid::Uuid>,
+    pub workflow_id: String,
     pub kind: String,
     pub message: String,
     /// False for problems that say nothing about the repository (it is blacklisted): the
@@ -115,7 +115,7 @@ pub struct RecordFailure {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordSuccess {
-    pub registration_id: uuid::Uuid,
+    pub workflow_id: String,
     pub repository_id: Option<uuid::Uuid>,
     pub result: serde_json::Value,
 }
@@ -210,7 +210,7 @@ impl SyncActivities {
         })
     }
 
-    /// Marks the repository as syncing and the registration (if any) as running.
+    /// Marks the repository as syncing and the registrations this run answers as running.
     #[activity]
     pub async fn mark_started(
         self: Arc<Self>,
@@ -220,19 +220,9 @@ impl SyncActivities {
         index::mark_sync_started(&self.db, &input.repo)
             .await
             .map_err(db_failure)?;
-        if let Some(id) = input.registration_id {
-            index::update_registration(
-                &self.db,
-                id,
-                RegistrationUpdate {
-                    workflow_id: Some(input.workflow_id),
-                    run_id: Some(input.run_id),
-                    ..RegistrationUpdate::status(RegistrationStatus::Running)
-                },
-            )
+        registration::start(&self.db, &input.workflow_id, &input.run_id)
             .await
             .map_err(db_failure)?;
-        }
         Ok(())
     }
 
@@ -283,7 +273,7 @@ impl SyncActivities {
         .await
     }
 
-    /// Records a failed sync on the repository and its registration.
+    /// Records a failed sync on the repository and the registrations this run answers.
     #[activity]
     pub async fn record_failure(
         self: Arc<Self>,
@@ -295,38 +285,35 @@ impl SyncActivities {
                 .await
                 .map_err(db_failure)?;
         }
-        if let Some(id) = input.registration_id {
-            index::update_registration(
-                &self.db,
-                id,
-                RegistrationUpdate {
-                    error: Some(format!("{}: {}", input.kind, input.message)),
-                    ..RegistrationUpdate::status(RegistrationStatus::Failed)
-                },
-            )
-            .await
-            .map_err(db_failure)?;
-        }
+        registration::finish(
+            &self.db,
+            &input.workflow_id,
+            Outcome::Failed {
+                error: format!("{}: {}", input.kind, input.message),
+            },
+        )
+        .await
+        .map_err(db_failure)?;
         Ok(())
     }
 
-    /// Marks a registration succeeded with the sync's result.
+    /// Marks the registrations this run answers succeeded, with the sync's result.
     #[activity]
     pub async fn record_success(
         self: Arc<Self>,
         _ctx: ActivityContext,
         input: RecordSuccess,
     ) -> Result<(), ActivityError> {
-        index::update_registration(
+        registration::finish(
             &self.db,
-            input.registration_id,
-            RegistrationUpdate {
+            &input.workflow_id,
+            Outcome::Succeeded {
                 repository_id: input.repository_id,
-                result: Some(input.result),
-                ..RegistrationUpdate::status(RegistrationStatus::Succeeded)
+                result: input.result,
             },
         )
         .await
+        .map(|_| ())
         .map_err(db_failure)
     }
 }

@@ -93,7 +93,7 @@ impl SyncRepositoryWorkflow {
         if head.blacklisted {
             let failure = RecordFailure {
                 repo: repo.clone(),
-                registration_id: input.registration_id,
+                workflow_id: ctx.workflow_id().to_string(),
                 kind: failure_kind::BLACKLISTED.into(),
                 message: format!("{repo} is blacklisted"),
                 record_on_repository: false,
@@ -117,13 +117,12 @@ impl SyncRepositoryWorkflow {
                 skills: Vec::new(),
                 problems: Vec::new(),
             };
-            Self::succeed(ctx, &input, None, &output).await?;
+            Self::succeed(ctx, None, &output).await?;
             return Ok(output);
         }
 
         let started = MarkStarted {
             repo: repo.clone(),
-            registration_id: input.registration_id,
             workflow_id: ctx.workflow_id().to_string(),
             run_id: ctx.run_id().to_string(),
         };
@@ -169,7 +168,7 @@ impl SyncRepositoryWorkflow {
             skills: build.skills,
             problems: build.problems,
         };
-        Self::succeed(ctx, &input, Some(repository_id), &output).await?;
+        Self::succeed(ctx, Some(repository_id), &output).await?;
         Ok(output)
     }
 }
@@ -186,7 +185,7 @@ impl SyncRepositoryWorkflow {
         let (kind, message) = describe(error);
         let failure = RecordFailure {
             repo: input.repo.clone(),
-            registration_id: input.registration_id,
+            workflow_id: ctx.workflow_id().to_string(),
             kind: kind.clone(),
             message: message.clone(),
             record_on_repository,
@@ -200,20 +199,19 @@ impl SyncRepositoryWorkflow {
         workflow_failure(&kind, message)
     }
 
+    /// Finishes the registrations this run answers: its own and any that joined it while
+    /// it ran (an UPDATE of no rows when there are none).
     async fn succeed(
         ctx: &mut WorkflowContext<Self>,
-        input: &SyncInput,
         repository_id: Option<uuid::Uuid>,
         output: &SyncOutput,
     ) -> Result<(), ActivityExecutionError> {
-        let Some(registration_id) = input.registration_id else {
-            return Ok(());
-        };
+        let workflow_id = ctx.workflow_id().to_string();
         let result = serde_json::to_value(output).unwrap_or(serde_json::Value::Null);
         ctx.execute_activity(
             SyncActivities::record_success,
             RecordSuccess {
-                registration_id,
+                workflow_id,
                 repository_id,
                 result,
             },

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod build;
 pub mod config;
 pub mod db;
+pub mod discovery;
 pub mod github;
 pub mod index;
 pub mod package;

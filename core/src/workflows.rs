@@ -65,6 +65,12 @@ workflow_contract!(
     SyncRepository, "SyncRepository", crate::sync::SyncInput => crate::sync::SyncOutput
 );
 
+workflow_contract!(
+    /// Scan one discovery source and sync what it finds; id
+    /// [`crate::discovery::discovery_workflow_id`].
+    Discovery, "Discovery", crate::discovery::DiscoveryInput => crate::discovery::DiscoveryOutput
+);
+
 /// Search attribute with the repository (`owner/name`, lower case) a workflow works on.
 pub const REPOSITORY_ATTRIBUTE: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("SkilldexRepository");

@@ -2,6 +2,7 @@
 //! and runs until asked to stop.
 
 pub mod activities;
+pub mod schedules;
 pub mod workflows;
 
 use std::{future::Future, path::PathBuf};
@@ -14,10 +15,11 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::{
     activities::{
+        discovery::DiscoveryActivities,
         ping::PingActivities,
         sync::{SyncActivities, SyncLimits},
     },
-    workflows::{ping::PingWorkflow, sync::SyncRepositoryWorkflow},
+    workflows::{discovery::DiscoveryWorkflow, ping::PingWorkflow, sync::SyncRepositoryWorkflow},
 };
 
 /// What a worker needs besides its Temporal client.
@@ -42,13 +44,23 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Runtime::from_current_tokio(Default::default())
         .context("creating the Temporal worker runtime")?;
+    match schedules::sync_schedules(&client, &config.db, &config.task_queue).await {
+        Ok(done) => tracing::info!(?done, "discovery schedules in step with discovery_sources"),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not sync discovery schedules"),
+    }
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow::<PingWorkflow>()
         .context("registering the Ping workflow")?
         .register_workflow::<SyncRepositoryWorkflow>()
         .context("registering the SyncRepository workflow")?
+        .register_workflow::<DiscoveryWorkflow>()
+        .context("registering the Discovery workflow")?
         .register_activities(PingActivities {
             identity: config.identity.clone(),
+        })
+        .register_activities(DiscoveryActivities {
+            db: config.db.clone(),
+            github: config.github.clone(),
         })
         .register_activities(SyncActivities {
             db: config.db,

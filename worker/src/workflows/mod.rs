@@ -1,4 +1,5 @@
 //! Workflows: deterministic orchestration only; all I/O happens in activities.
 
+pub mod discovery;
 pub mod ping;
 pub mod sync;

@@ -1,0 +1,186 @@
+use std::{
+    cell::RefCell,
+    collections::{BTreeSet, VecDeque},
+    rc::Rc,
+    time::Duration,
+};
+
+use skilldex_core::{
+    discovery::{DiscoveryInput, DiscoveryOutput, MAX_CONCURRENCY},
+    github::MAX_SEARCH_RESULTS,
+    sync::{RepoName, SyncInput, SyncTrigger},
+    workflows::{REPOSITORY_ATTRIBUTE, SyncRepository, TRIGGER_ATTRIBUTE},
+};
+use temporalio_common::{RetryPolicy, search_attributes::SearchAttributes};
+use temporalio_macros::{workflow, workflow_methods};
+use temporalio_sdk::{
+    ActivityOptions, ChildWorkflowOptions, ChildWorkflowStartError, ParentClosePolicy,
+    StartChildWorkflowExecutionFailedCause, WorkflowContext, WorkflowResult, workflows::join_all,
+};
+
+use crate::activities::discovery::{DiscoveryActivities, PageRequest, RecordRun};
+
+/// Implements the `Discovery` contract of `skilldex_core::workflows`: page through one
+/// discovery source, drop blacklisted and duplicate repositories, and sync the rest as
+/// `SyncRepository` children, at most `max_concurrency` at a time. A child that fails or
+/// whose repository is already syncing is counted, never fatal; up-to-date repositories are
+/// cheap children (SyncRepository stops after one GitHub call).
+#[workflow]
+#[derive(Default)]
+pub struct DiscoveryWorkflow;
+
+/// One search page or one database update; GitHub rate limits retry after GitHub's delay
+/// (the activity sets it), so allow enough attempts to outlast an hour-long reset.
+fn page_options() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .maximum_interval(Duration::from_secs(60))
+                .maximum_attempts(10)
+                .build(),
+        )
+        .build()
+}
+
+/// Pages GitHub lets a search reach with 100 results a page.
+const MAX_PAGES: u32 = MAX_SEARCH_RESULTS / 100;
+
+#[workflow_methods]
+impl DiscoveryWorkflow {
+    #[run(name = "Discovery")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        input: DiscoveryInput,
+    ) -> WorkflowResult<DiscoveryOutput> {
+        ctx.execute_activity(
+            DiscoveryActivities::record_run,
+            RecordRun {
+                source_key: input.source_key.clone(),
+                workflow_id: ctx.workflow_id().to_string(),
+            },
+            page_options(),
+        )
+        .await?;
+
+        let limit = input.max_repositories.map(|m| m as usize);
+        let mut output = DiscoveryOutput::default();
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::new();
+        let mut page = Some(1);
+        'pages: while let Some(number) = page.filter(|n| *n <= MAX_PAGES) {
+            if limit.is_some_and(|l| queue.len() >= l) {
+                break;
+            }
+            let result = ctx
+                .execute_activity(
+                    DiscoveryActivities::discover_page,
+                    PageRequest {
+                        kind: input.kind,
+                        query: input.query.clone(),
+                        page: number,
+                    },
+                    page_options(),
+                )
+                .await?;
+            for candidate in result.repositories {
+                if !seen.insert(candidate.repo.full_name().to_ascii_lowercase()) {
+                    continue;
+                }
+                if limit.is_some_and(|l| queue.len() >= l) {
+                    break 'pages;
+                }
+                output.found += 1;
+                if candidate.blacklisted {
+                    output.skipped_blacklisted += 1;
+                } else {
+                    queue.push_back(candidate.repo);
+                }
+            }
+            page = result.next_page;
+        }
+
+        let lanes = input.max_concurrency.clamp(1, MAX_CONCURRENCY) as usize;
+        let queue = Rc::new(RefCell::new(queue));
+        let counts = Rc::new(RefCell::new(output));
+        let lanes = (0..lanes).map(|_| {
+            let ctx = ctx.clone();
+            let queue = queue.clone();
+            let counts = counts.clone();
+            async move {
+                loop {
+                    let Some(repo) = queue.borrow_mut().pop_front() else {
+                        break;
+                    };
+                    let outcome = sync_child(&ctx, repo).await;
+                    let mut counts = counts.borrow_mut();
+                    match outcome {
+                        ChildOutcome::Succeeded => {
+                            counts.started += 1;
+                            counts.succeeded += 1;
+                        }
+                        ChildOutcome::Failed => {
+                            counts.started += 1;
+                            counts.failed += 1;
+                        }
+                        ChildOutcome::AlreadyRunning => counts.already_running += 1,
+                        ChildOutcome::NotStarted => counts.failed += 1,
+                    }
+                }
+            }
+        });
+        join_all(lanes).await;
+        let output = counts.borrow().clone();
+        Ok(output)
+    }
+}
+
+enum ChildOutcome {
+    Succeeded,
+    Failed,
+    AlreadyRunning,
+    NotStarted,
+}
+
+/// Runs one `SyncRepository` child to its end.
+async fn sync_child(ctx: &WorkflowContext<DiscoveryWorkflow>, repo: RepoName) -> ChildOutcome {
+    let input = SyncInput {
+        repo: repo.clone(),
+        trigger: SyncTrigger::Discovery,
+        registration_id: None,
+        force: false,
+    };
+    let attributes = SearchAttributes::new([
+        REPOSITORY_ATTRIBUTE.value_set(repo.full_name().to_ascii_lowercase()),
+        TRIGGER_ATTRIBUTE.value_set(SyncTrigger::Discovery.as_str().to_string()),
+    ]);
+    let options = ChildWorkflowOptions::builder()
+        .workflow_id(repo.sync_workflow_id())
+        .parent_close_policy(ParentClosePolicy::Abandon)
+        .search_attributes(attributes)
+        .build();
+    let started = match ctx
+        .start_child_workflow(SyncRepository, input, options)
+        .await
+    {
+        Ok(started) => started,
+        Err(ChildWorkflowStartError::StartFailed {
+            cause: StartChildWorkflowExecutionFailedCause::WorkflowAlreadyExists,
+            ..
+        }) => {
+            tracing::info!(%repo, "a sync of this repository is already running");
+            return ChildOutcome::AlreadyRunning;
+        }
+        Err(e) => {
+            tracing::warn!(%repo, error = %e, "could not start the sync");
+            return ChildOutcome::NotStarted;
+        }
+    };
+    match started.result().await {
+        Ok(_) => ChildOutcome::Succeeded,
+        Err(e) => {
+            tracing::info!(%repo, error = %e, "sync failed");
+            ChildOutcome::Failed
+        }
+    }
+}

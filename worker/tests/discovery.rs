@@ -347,3 +347,48 @@ async fn schedules_follow_discovery_sources_idempotently() {
         .await
         .expect("delete schedule");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_child_is_counted_and_the_others_still_sync() {
+    const HOSTILE_TOPIC: &str = "skilldex-discovery-hostile";
+    let fake = FakeGithub::builder()
+        .repos([
+            skill_repo("disco-ok", "fine", &["ok"], 10).topics([HOSTILE_TOPIC]),
+            skilldex_test_support::fake_github::fixtures::gzip_bomb_repo().topics([HOSTILE_TOPIC]),
+        ])
+        .start()
+        .await;
+    let db = migrated_database().await;
+    let worker = TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let input = DiscoveryInput {
+        source_key: "hostile".into(),
+        kind: DiscoveryKind::TopicSearch,
+        query: format!("topic:{HOSTILE_TOPIC}"),
+        max_repositories: None,
+        max_concurrency: DEFAULT_MAX_CONCURRENCY,
+    };
+    let (_, output) = discover(&client, &worker.task_queue, input, 1).await;
+    assert_eq!(
+        output,
+        DiscoveryOutput {
+            found: 2,
+            skipped_blacklisted: 0,
+            started: 2,
+            succeeded: 1,
+            failed: 1,
+            already_running: 0,
+        }
+    );
+    assert_eq!(
+        scalar(
+            &db.conn,
+            "SELECT count(*) FROM repositories WHERE sync_status = 'failed' \
+             AND last_error_kind IS NOT NULL"
+        )
+        .await,
+        1,
+        "the failure is recorded on its repository"
+    );
+    worker.stop();
+}

@@ -69,3 +69,14 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("api stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Flattened settings must not reuse argument names (clap checks this only at run time).
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -54,6 +54,13 @@ fn required_env(name: &str) -> String {
     })
 }
 
+/// A GitHub owner name no other test uses, e.g. `obra-1f3a9c0d2b7e`: repositories of
+/// concurrent tests must differ because Temporal workflow ids are global.
+pub fn unique_owner(prefix: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{prefix}-{}", &id[..12])
+}
+
 /// Admin URL of the test PostgreSQL server.
 pub fn postgres_admin_url() -> String {
     env_var("SKILLDEX_TEST_PG_URL").unwrap_or_else(|| DEFAULT_ADMIN_URL.to_string())

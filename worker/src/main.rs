@@ -44,7 +44,7 @@ struct Cli {
         env = "SKILLDEX_TEMPORAL_CONNECT_TIMEOUT_SECS",
         default_value_t = 10
     )]
-    connect_timeout_secs: u64,
+    temporal_connect_timeout_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let client = skilldex_core::temporal::connect(
         &cli.temporal,
         &identity,
-        Duration::from_secs(cli.connect_timeout_secs),
+        Duration::from_secs(cli.temporal_connect_timeout_secs),
     )
     .await
     .context("connecting to Temporal")?;
@@ -127,5 +127,16 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Flattened settings must not reuse argument names (clap checks this only at run time).
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -354,7 +354,9 @@ async fn a_failing_child_is_counted_and_the_others_still_sync() {
     let fake = FakeGithub::builder()
         .repos([
             skill_repo("disco-ok", "fine", &["ok"], 10).topics([HOSTILE_TOPIC]),
-            skilldex_test_support::fake_github::fixtures::gzip_bomb_repo().topics([HOSTILE_TOPIC]),
+            skilldex_test_support::fake_github::fixtures::gzip_bomb_repo()
+                .with_owner("disco-bomb")
+                .topics([HOSTILE_TOPIC]),
         ])
         .start()
         .await;

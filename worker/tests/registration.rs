@@ -12,7 +12,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, fixtures},
-    migrated_database,
+    migrated_database, unique_owner,
 };
 use uuid::Uuid;
 
@@ -45,27 +45,28 @@ async fn row(db: &DatabaseConnection, id: Uuid) -> Row {
 
 /// Polls until the registration is finished.
 async fn finished(db: &DatabaseConnection, id: Uuid) -> Row {
-    for _ in 0..600 {
+    for _ in 0..1800 {
         let r = row(db, id).await;
         if r.status == "succeeded" || r.status == "failed" {
             return r;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("registration {id} did not finish within a minute");
+    panic!("registration {id} did not finish within three minutes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
+    let owner = unique_owner("obra");
     let fake = FakeGithub::builder()
-        .repo(fixtures::obra_superpowers())
+        .repo(fixtures::obra_superpowers().with_owner(&owner))
         .start()
         .await;
     let db = migrated_database().await;
     let worker = TestWorker::start(db.settings(), fake.settings());
     let client = worker.client().await;
     let queue = worker.task_queue.clone();
-    let repo = RepoName::parse("https://github.com/obra/superpowers").unwrap();
+    let repo = RepoName::parse(&format!("https://github.com/{owner}/superpowers")).unwrap();
 
     // Twice in a row: the second request joins the first instead of starting a sync.
     let first = register(
@@ -79,7 +80,10 @@ async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
     .await
     .expect("register");
     assert!(!first.existing);
-    assert_eq!(first.workflow_id, "sync:github.com/obra/superpowers");
+    assert_eq!(
+        first.workflow_id,
+        format!("sync:github.com/{owner}/superpowers")
+    );
     let second = register(&db.conn, &client, &queue, &repo, SyncTrigger::User, None)
         .await
         .expect("register again");
@@ -89,8 +93,8 @@ async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
     let done = finished(&db.conn, first.id).await;
     assert_eq!(done.status, "succeeded", "{:?}", done.error);
     assert_eq!(
-        done.workflow_id.as_deref(),
-        Some("sync:github.com/obra/superpowers")
+        done.workflow_id,
+        Some(format!("sync:github.com/{owner}/superpowers"))
     );
     assert!(done.repository_id.is_some());
     let result = done.result.expect("result recorded");
@@ -122,7 +126,7 @@ async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
     assert_eq!(done.result.unwrap()["up_to_date"], true);
 
     // A repository GitHub does not know fails with a readable reason.
-    let missing = RepoName::new("nobody", "nothing-here").unwrap();
+    let missing = RepoName::new(unique_owner("nobody"), "nothing-here").unwrap();
     let failed = register(&db.conn, &client, &queue, &missing, SyncTrigger::User, None)
         .await
         .unwrap();

@@ -13,7 +13,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, fixtures},
-    migrated_database, s3_settings,
+    migrated_database, s3_settings, unique_owner,
 };
 use temporalio_client::{Client, WorkflowGetResultOptions};
 
@@ -78,8 +78,11 @@ async fn snapshot(db: &DatabaseConnection) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corpus_repositories_publish_resync_change_and_remove() {
+    let anthropics = unique_owner("anthropics");
+    let obra = unique_owner("obra");
     let fake = FakeGithub::builder()
-        .repos(fixtures::corpus_repos())
+        .repo(fixtures::anthropics_skills().with_owner(&anthropics))
+        .repo(fixtures::obra_superpowers().with_owner(&obra))
         .start()
         .await;
     let db = migrated_database().await;
@@ -89,7 +92,10 @@ async fn corpus_repositories_publish_resync_change_and_remove() {
 
     // First sync of both corpus repositories publishes every valid skill.
     let mut first = Vec::new();
-    for (owner, name) in [("anthropics", "skills"), ("obra", "superpowers")] {
+    for (owner, name) in [
+        (anthropics.as_str(), "skills"),
+        (obra.as_str(), "superpowers"),
+    ] {
         let repo = RepoName::new(owner, name).unwrap();
         let output = sync(&client, &worker.task_queue, &repo)
             .await
@@ -196,14 +202,19 @@ async fn corpus_repositories_publish_resync_change_and_remove() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_serving() {
-    let hostile = fixtures::hostile_repos();
+    let hostile_owner = unique_owner("hostile");
+    let obra = unique_owner("obra");
+    let hostile: Vec<_> = fixtures::hostile_repos()
+        .into_iter()
+        .map(|r| r.with_owner(&hostile_owner))
+        .collect();
     let names: Vec<(String, String)> = hostile
         .iter()
         .map(|r| (r.owner().to_string(), r.name().to_string()))
         .collect();
     let fake = FakeGithub::builder()
         .repos(hostile)
-        .repo(fixtures::obra_superpowers())
+        .repo(fixtures::obra_superpowers().with_owner(&obra))
         .start()
         .await;
     let db = migrated_database().await;
@@ -250,7 +261,7 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
     }
 
     // The worker survived all of it.
-    let repo = RepoName::new("obra", "superpowers").unwrap();
+    let repo = RepoName::new(obra.clone(), "superpowers").unwrap();
     let output = sync(&client, &worker.task_queue, &repo)
         .await
         .expect("healthy repo still syncs");

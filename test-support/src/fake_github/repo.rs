@@ -152,6 +152,15 @@ pub struct FakeRepo {
 }
 
 impl FakeRepo {
+    /// The same repository served under another owner. Workflow ids are global in a
+    /// Temporal namespace (`sync:github.com/{owner}/{repo}`), so tests that run at the same
+    /// time must not sync the same repository name: give each its own owner.
+    #[must_use]
+    pub fn with_owner(mut self, owner: &str) -> Self {
+        self.owner = owner.to_string();
+        self
+    }
+
     /// Every file under `dir` (recursively, `.git` skipped, symlinks kept as symlinks).
     /// Panics when the directory cannot be read: for tests; see [`Self::try_from_dir`].
     pub fn from_dir(owner: &str, name: &str, dir: impl AsRef<Path>) -> Self {

@@ -2,7 +2,6 @@ use std::{
     cell::RefCell,
     collections::{BTreeSet, VecDeque},
     rc::Rc,
-    time::Duration,
 };
 
 use skilldex_core::{
@@ -11,10 +10,10 @@ use skilldex_core::{
     sync::{RepoName, SyncInput, SyncTrigger},
     workflows::{REPOSITORY_ATTRIBUTE, SyncRepository, TRIGGER_ATTRIBUTE},
 };
-use temporalio_common::{RetryPolicy, search_attributes::SearchAttributes};
+use temporalio_common::search_attributes::SearchAttributes;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityOptions, ChildWorkflowOptions, ChildWorkflowStartError, ParentClosePolicy,
+    ChildWorkflowOptions, ChildWorkflowStartError, ParentClosePolicy,
     StartChildWorkflowExecutionFailedCause, WorkflowContext, WorkflowResult, workflows::join_all,
 };
 
@@ -28,20 +27,6 @@ use crate::activities::discovery::{DiscoveryActivities, PageRequest, RecordRun};
 #[workflow]
 #[derive(Default)]
 pub struct DiscoveryWorkflow;
-
-/// One search page or one database update; GitHub rate limits retry after GitHub's delay
-/// (the activity sets it), so allow enough attempts to outlast an hour-long reset.
-fn page_options() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_secs(1))
-                .maximum_interval(Duration::from_secs(60))
-                .maximum_attempts(10)
-                .build(),
-        )
-        .build()
-}
 
 /// Pages GitHub lets a search reach with 100 results a page.
 const MAX_PAGES: u32 = MAX_SEARCH_RESULTS / 100;
@@ -59,7 +44,7 @@ impl DiscoveryWorkflow {
                 source_key: input.source_key.clone(),
                 workflow_id: ctx.workflow_id().to_string(),
             },
-            page_options(),
+            super::short_activity(),
         )
         .await?;
 
@@ -80,7 +65,7 @@ impl DiscoveryWorkflow {
                         query: input.query.clone(),
                         page: number,
                     },
-                    page_options(),
+                    super::short_activity(),
                 )
                 .await?;
             for candidate in result.repositories {

@@ -20,19 +20,6 @@ use crate::activities::sync::{
 #[derive(Default)]
 pub struct SyncRepositoryWorkflow;
 
-/// Short database/GitHub calls.
-fn quick() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(60))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_secs(1))
-                .maximum_interval(Duration::from_secs(60))
-                .maximum_attempts(10)
-                .build(),
-        )
-        .build()
-}
-
 /// Download, extract, package, upload, index: long, heartbeating.
 fn long() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30 * 60))
@@ -84,7 +71,11 @@ impl SyncRepositoryWorkflow {
     ) -> WorkflowResult<SyncOutput> {
         let repo = input.repo.clone();
         let head = ctx
-            .execute_activity(SyncActivities::check_head, repo.clone(), quick())
+            .execute_activity(
+                SyncActivities::check_head,
+                repo.clone(),
+                super::short_activity(),
+            )
             .await;
         let head = match head {
             Ok(head) => head,
@@ -98,8 +89,12 @@ impl SyncRepositoryWorkflow {
                 message: format!("{repo} is blacklisted"),
                 record_on_repository: false,
             };
-            ctx.execute_activity(SyncActivities::record_failure, failure, quick())
-                .await?;
+            ctx.execute_activity(
+                SyncActivities::record_failure,
+                failure,
+                super::short_activity(),
+            )
+            .await?;
             return Err(workflow_failure(
                 failure_kind::BLACKLISTED,
                 format!("{repo} is blacklisted"),
@@ -126,8 +121,12 @@ impl SyncRepositoryWorkflow {
             workflow_id: ctx.workflow_id().to_string(),
             run_id: ctx.run_id().to_string(),
         };
-        ctx.execute_activity(SyncActivities::mark_started, started, quick())
-            .await?;
+        ctx.execute_activity(
+            SyncActivities::mark_started,
+            started,
+            super::short_activity(),
+        )
+        .await?;
 
         let build = ctx
             .execute_activity(
@@ -191,7 +190,11 @@ impl SyncRepositoryWorkflow {
             record_on_repository,
         };
         if let Err(e) = ctx
-            .execute_activity(SyncActivities::record_failure, failure, quick())
+            .execute_activity(
+                SyncActivities::record_failure,
+                failure,
+                super::short_activity(),
+            )
             .await
         {
             tracing::error!(error = %e, "could not record the sync failure");
@@ -215,7 +218,7 @@ impl SyncRepositoryWorkflow {
                 repository_id,
                 result,
             },
-            quick(),
+            super::short_activity(),
         )
         .await
     }

@@ -22,6 +22,9 @@ use crate::{
     workflows::{discovery::DiscoveryWorkflow, ping::PingWorkflow, sync::SyncRepositoryWorkflow},
 };
 
+/// How long the start-up schedule sync may take before it is abandoned (with a warning).
+const SCHEDULE_SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What a worker needs besides its Temporal client.
 pub struct WorkerConfig {
     pub task_queue: String,
@@ -44,9 +47,26 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Runtime::from_current_tokio(Default::default())
         .context("creating the Temporal worker runtime")?;
-    match schedules::sync_schedules(&client, &config.db, &config.task_queue).await {
-        Ok(done) => tracing::info!(?done, "discovery schedules in step with discovery_sources"),
-        Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not sync discovery schedules"),
+    // Schedules are brought in step in the background: a slow Temporal or database must
+    // not keep the worker from polling.
+    {
+        let (client, db, task_queue) =
+            (client.clone(), config.db.clone(), config.task_queue.clone());
+        tokio::spawn(async move {
+            let sync = schedules::sync_schedules(&client, &db, &task_queue);
+            match tokio::time::timeout(SCHEDULE_SYNC_TIMEOUT, sync).await {
+                Ok(Ok(done)) => {
+                    tracing::info!(?done, "discovery schedules in step with discovery_sources")
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %format!("{e:#}"), "could not sync discovery schedules")
+                }
+                Err(_) => tracing::warn!(
+                    timeout_secs = SCHEDULE_SYNC_TIMEOUT.as_secs(),
+                    "syncing discovery schedules timed out"
+                ),
+            }
+        });
     }
     let options = WorkerOptions::new(config.task_queue.clone())
         .register_workflow::<PingWorkflow>()

@@ -94,6 +94,20 @@ pub fn s3_settings() -> S3Settings {
     }
 }
 
+/// Runs a query returning one integer (a `count(*)`, say) and returns it; panics with the
+/// SQL on any error, for test assertions.
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        sql,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    .unwrap_or_else(|| panic!("{sql}: no row"))
+    .try_get_by_index::<i64>(0)
+    .unwrap_or_else(|e| panic!("{sql}: not an integer: {e}"))
+}
+
 /// A uniquely named database that is dropped when the value is dropped.
 pub struct TestDatabase {
     pub name: String,

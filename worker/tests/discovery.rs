@@ -17,7 +17,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, FakeRepo, MODE_FILE, valid_skill_md},
-    migrated_database, temporal_settings,
+    migrated_database, scalar, temporal_settings,
 };
 use skilldex_worker::schedules::sync_schedules;
 use temporalio_client::{
@@ -35,15 +35,6 @@ fn skill_repo(owner: &str, name: &str, skills: &[&str], stars: u64) -> FakeRepo 
             .map(|s| (format!("skills/{s}/SKILL.md"), valid_skill_md(s), MODE_FILE)),
     )
     .stars(stars)
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("one row");
-    row.try_get_by_index::<i64>(0).expect("an integer")
 }
 
 async fn exec(db: &DatabaseConnection, sql: &str) {

@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use sha2::{Digest, Sha256};
 use skilldex_core::{
     storage::ObjectStore,
@@ -15,7 +15,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, FakeRepo, fixtures::valid_skill_md},
-    migrated_database, s3_settings, temporal_settings, unique_owner,
+    migrated_database, s3_settings, scalar, temporal_settings, unique_owner,
 };
 use temporalio_client::WorkflowGetResultOptions;
 
@@ -93,15 +93,6 @@ fn spawn_worker(
         .spawn()
         .map(WorkerProcess)
         .expect("start skilldex-worker")
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("a row")
-        .try_get_by_index::<i64>(0)
-        .expect("an integer")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, fixtures},
-    migrated_database, s3_settings, unique_owner,
+    migrated_database, s3_settings, scalar, unique_owner,
 };
 use temporalio_client::{Client, WorkflowGetResultOptions};
 
@@ -39,15 +39,6 @@ async fn sync(client: &Client, queue: &str, repo: &RepoName) -> Result<SyncOutpu
     .await
     .map_err(|_| "sync did not finish within 2 minutes".to_string())?
     .map_err(|e| format!("{e:?}"))
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect(sql)
-        .expect("one row");
-    row.try_get_by_index::<i64>(0).expect("an integer")
 }
 
 /// Row counts of every table a sync writes, plus the newest update time: equal snapshots

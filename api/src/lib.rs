@@ -5,6 +5,8 @@ pub mod bootstrap;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
+pub mod routes;
 pub mod temporal;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -15,10 +17,13 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode},
     middleware,
     response::Response,
-    routing::get,
+    routing::{any, get},
 };
 use sea_orm::DatabaseConnection;
-use skilldex_core::{config::HttpSettings, storage::ObjectStore};
+use skilldex_core::{
+    config::{AuthSettings, HttpSettings},
+    storage::ObjectStore,
+};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
@@ -31,10 +36,20 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{error::error_response, metrics::Metrics, temporal::TemporalHandle};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Settings the handlers read (limits, auth, the Temporal task queue).
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub http: HttpSettings,
+    pub auth: AuthSettings,
+}
 
 /// Shared state of every handler. Cheap to clone.
 #[derive(Clone)]
@@ -43,11 +58,37 @@ pub struct AppState {
     pub store: ObjectStore,
     pub temporal: Arc<TemporalHandle>,
     pub metrics: Arc<Metrics>,
+    pub settings: Arc<ApiSettings>,
+}
+
+impl AppState {
+    /// The one place the state is assembled, for `main` and the tests alike.
+    pub fn new(
+        db: DatabaseConnection,
+        store: ObjectStore,
+        temporal: Arc<TemporalHandle>,
+        settings: ApiSettings,
+    ) -> Self {
+        Self {
+            db,
+            store,
+            temporal,
+            metrics: Arc::new(Metrics::default()),
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+/// The `/api/v1` routes and the OpenAPI document describing exactly them.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", routes::api_v1())
+        .split_for_parts()
 }
 
 /// Every route and middleware of the api.
 pub fn router(state: AppState, http: &HttpSettings) -> Router {
-    let api_v1 = Router::new().fallback(api_not_found);
+    let (api, doc) = api_routes();
 
     let mut app = Router::new()
         .route("/health", get(health::process))
@@ -58,7 +99,10 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
             "/metrics",
             get(metrics::handler).with_state(state.metrics.clone()),
         )
-        .nest("/api/v1", api_v1)
+        .merge(api)
+        // Unknown API paths answer with the envelope even when the UI serves the rest.
+        .route("/api/{*rest}", any(api_not_found))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .with_state(state.clone());
 
     app = match &http.ui_dir {

@@ -2,7 +2,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use clap::Parser;
-use skilldex_api::{AppState, metrics::Metrics, router, serve, temporal::TemporalHandle};
+use skilldex_api::{ApiSettings, AppState, router, serve, temporal::TemporalHandle};
 use skilldex_core::{
     config::{
         AuthSettings, DatabaseSettings, HttpSettings, LogSettings, S3Settings, TemporalSettings,
@@ -43,16 +43,19 @@ async fn main() -> anyhow::Result<()> {
             "creating the bootstrap admin (is the schema migrated? run `skilldex-migration up`)",
         )?;
     let identity = skilldex_core::temporal::process_identity("skilldex-api");
-    let state = AppState {
+    let state = AppState::new(
         db,
-        store: ObjectStore::new(&cli.s3),
-        temporal: Arc::new(TemporalHandle::new(
+        ObjectStore::new(&cli.s3),
+        Arc::new(TemporalHandle::new(
             cli.temporal.clone(),
             identity,
             Duration::from_secs(5),
         )),
-        metrics: Arc::new(Metrics::default()),
-    };
+        ApiSettings {
+            http: cli.http.clone(),
+            auth: cli.auth.clone(),
+        },
+    );
     let app = router(state, &cli.http);
     let listener = tokio::net::TcpListener::bind(cli.http.addr)
         .await

@@ -5,9 +5,9 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use skilldex_api::{AppState, metrics::Metrics, router, serve, temporal::TemporalHandle};
+use skilldex_api::{ApiSettings, AppState, router, serve, temporal::TemporalHandle};
 use skilldex_core::{
-    config::{HttpSettings, TemporalSettings},
+    config::{AuthSettings, HttpSettings, TemporalSettings},
     storage::ObjectStore,
 };
 use skilldex_test_support::{TestDatabase, migrated_database, s3_settings, temporal_settings};
@@ -32,6 +32,16 @@ pub fn http_settings() -> HttpSettings {
     }
 }
 
+/// Auth settings of the test api. No bootstrap admin: tests that need one create it.
+pub fn auth_settings() -> AuthSettings {
+    AuthSettings {
+        jwt_secret: "skilldex-test-secret-that-is-long-enough-0123456789".into(),
+        admin_username: "admin".into(),
+        admin_password_hash: None,
+        access_ttl_mins: 15,
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(temporal_settings("skilldex-api-tests"), http_settings()).await
@@ -39,16 +49,19 @@ impl TestApp {
 
     pub async fn spawn_with(temporal: TemporalSettings, http: HttpSettings) -> Self {
         let db = migrated_database().await;
-        let state = AppState {
-            db: db.conn.clone(),
-            store: ObjectStore::new(&s3_settings()),
-            temporal: Arc::new(TemporalHandle::new(
+        let state = AppState::new(
+            db.conn.clone(),
+            ObjectStore::new(&s3_settings()),
+            Arc::new(TemporalHandle::new(
                 temporal,
                 "api-test".into(),
                 Duration::from_secs(3),
             )),
-            metrics: Arc::new(Metrics::default()),
-        };
+            ApiSettings {
+                http: http.clone(),
+                auth: auth_settings(),
+            },
+        );
         let app = router(state, &http);
         let listener = tokio::net::TcpListener::bind(http.addr)
             .await

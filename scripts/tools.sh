@@ -11,9 +11,11 @@ set -euo pipefail
 want_frontend=""
 [ "${1:-}" = "--all" ] && want_frontend=1
 
-# protoc: the Temporal SDK's build script compiles protobufs.
-if ! command -v protoc >/dev/null 2>&1; then
-  apt_install protobuf-compiler
+# protoc and the well-known types (google/protobuf/*.proto): the Temporal SDK's build script
+# compiles protobufs that import them. Debian ships the .proto files in libprotobuf-dev, only
+# a Recommends of protobuf-compiler, so it is asked for by name.
+if ! command -v protoc >/dev/null 2>&1 || [ ! -f /usr/include/google/protobuf/field_mask.proto ]; then
+  apt_install protobuf-compiler libprotobuf-dev
 fi
 
 for tool in python3 curl; do

@@ -55,3 +55,26 @@ pg_bin_dir() {
   dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
   [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
 }
+
+# Loads the addresses of the test services (.data/test/services.env) when they answer,
+# otherwise starts them. Sets TEST_SERVICES_STARTED=1 when this call started them, so the
+# caller stops them on exit (`scripts/services.sh stop test`). For benchmarks and the e2e
+# suite, which reuse a running `make services-test` set.
+use_test_services() {
+  local env_file="$ROOT/.data/test/services.env" t s
+  TEST_SERVICES_STARTED=0
+  if [ -f "$env_file" ]; then
+    t="$(sed -n 's/^SKILLDEX_TEMPORAL_ADDRESS=.*:\([0-9]*\)$/\1/p' "$env_file")"
+    s="$(sed -n 's/^SKILLDEX_S3_ENDPOINT=.*:\([0-9]*\)$/\1/p' "$env_file")"
+  fi
+  if [ -n "${t:-}" ] && [ -n "${s:-}" ] && port_open "$t" && port_open "$s"; then
+    log "using the running test services ($env_file)"
+  else
+    TEST_SERVICES_STARTED=1
+    "$ROOT/scripts/services.sh" start test
+  fi
+  set -a
+  # shellcheck disable=SC1090
+  . "$env_file"
+  set +a
+}

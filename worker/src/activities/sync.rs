@@ -239,38 +239,35 @@ impl SyncActivities {
         with_heartbeat(&ctx, async move { this.build_inner(input).await }).await
     }
 
-    /// Writes the manifest of a build to PostgreSQL in one transaction.
+    /// Writes the manifest of a build to PostgreSQL in one transaction. Runs as a local
+    /// activity (no heartbeat): one bounded, set-based transaction.
     #[activity]
     pub async fn index(
         self: Arc<Self>,
-        ctx: ActivityContext,
+        _ctx: ActivityContext,
         input: IndexRequest,
     ) -> Result<IndexSummary, ActivityError> {
-        let this = self.clone();
-        with_heartbeat(&ctx, async move {
-            let bytes = this
-                .store
-                .get_bytes(&input.manifest_key)
-                .await
-                .map_err(storage_failure)?
-                .ok_or_else(|| {
-                    retryable(
-                        failure_kind::STORAGE,
-                        format!("build manifest {} is missing", input.manifest_key),
-                        None,
-                    )
-                })?;
-            let manifest: BuildManifest = serde_json::from_slice(&bytes).map_err(|e| {
-                non_retryable(
-                    failure_kind::INTERNAL,
-                    format!("build manifest {} is unreadable: {e}", input.manifest_key),
+        let bytes = self
+            .store
+            .get_bytes(&input.manifest_key)
+            .await
+            .map_err(storage_failure)?
+            .ok_or_else(|| {
+                retryable(
+                    failure_kind::STORAGE,
+                    format!("build manifest {} is missing", input.manifest_key),
+                    None,
                 )
             })?;
-            index::index_build(&this.db, &manifest)
-                .await
-                .map_err(db_failure)
-        })
-        .await
+        let manifest: BuildManifest = serde_json::from_slice(&bytes).map_err(|e| {
+            non_retryable(
+                failure_kind::INTERNAL,
+                format!("build manifest {} is unreadable: {e}", input.manifest_key),
+            )
+        })?;
+        index::index_build(&self.db, &manifest)
+            .await
+            .map_err(db_failure)
     }
 
     /// Records a failed sync on the repository and the registrations this run answers.

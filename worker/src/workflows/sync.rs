@@ -20,7 +20,7 @@ use crate::activities::sync::{
 #[derive(Default)]
 pub struct SyncRepositoryWorkflow;
 
-/// Download, extract, package, upload, index: long, heartbeating.
+/// Download, extract, package, upload: long, heartbeating.
 fn long() -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30 * 60))
         .heartbeat_timeout(Duration::from_secs(20))
@@ -32,6 +32,11 @@ fn long() -> ActivityOptions {
                 .build(),
         )
         .build()
+}
+
+/// One database statement or one GitHub call, run as a local activity.
+fn short() -> temporalio_sdk::LocalActivityOptions {
+    super::short_local_activity(Duration::from_secs(60))
 }
 
 /// Fails the workflow for good (the activities already retried what was retryable).
@@ -71,11 +76,7 @@ impl SyncRepositoryWorkflow {
     ) -> WorkflowResult<SyncOutput> {
         let repo = input.repo.clone();
         let head = ctx
-            .execute_activity(
-                SyncActivities::check_head,
-                repo.clone(),
-                super::short_activity(),
-            )
+            .execute_local_activity(SyncActivities::check_head, repo.clone(), short())
             .await;
         let head = match head {
             Ok(head) => head,
@@ -89,12 +90,8 @@ impl SyncRepositoryWorkflow {
                 message: format!("{repo} is blacklisted"),
                 record_on_repository: false,
             };
-            ctx.execute_activity(
-                SyncActivities::record_failure,
-                failure,
-                super::short_activity(),
-            )
-            .await?;
+            ctx.execute_local_activity(SyncActivities::record_failure, failure, short())
+                .await?;
             return Err(workflow_failure(
                 failure_kind::BLACKLISTED,
                 format!("{repo} is blacklisted"),
@@ -121,12 +118,8 @@ impl SyncRepositoryWorkflow {
             workflow_id: ctx.workflow_id().to_string(),
             run_id: ctx.run_id().to_string(),
         };
-        ctx.execute_activity(
-            SyncActivities::mark_started,
-            started,
-            super::short_activity(),
-        )
-        .await?;
+        ctx.execute_local_activity(SyncActivities::mark_started, started, short())
+            .await?;
 
         let build = ctx
             .execute_activity(
@@ -143,13 +136,14 @@ impl SyncRepositoryWorkflow {
             Err(e) => return Err(Self::fail(ctx, &input, &e, true).await),
         };
         let summary = ctx
-            .execute_activity(
+            .execute_local_activity(
                 SyncActivities::index,
                 IndexRequest {
                     repo: repo.clone(),
                     manifest_key: build.manifest_key.clone(),
                 },
-                long(),
+                // One transaction of a bounded number of set-based statements.
+                super::short_local_activity(Duration::from_secs(5 * 60)),
             )
             .await;
         let summary = match summary {
@@ -190,11 +184,7 @@ impl SyncRepositoryWorkflow {
             record_on_repository,
         };
         if let Err(e) = ctx
-            .execute_activity(
-                SyncActivities::record_failure,
-                failure,
-                super::short_activity(),
-            )
+            .execute_local_activity(SyncActivities::record_failure, failure, short())
             .await
         {
             tracing::error!(error = %e, "could not record the sync failure");
@@ -211,14 +201,14 @@ impl SyncRepositoryWorkflow {
     ) -> Result<(), ActivityExecutionError> {
         let workflow_id = ctx.workflow_id().to_string();
         let result = serde_json::to_value(output).unwrap_or(serde_json::Value::Null);
-        ctx.execute_activity(
+        ctx.execute_local_activity(
             SyncActivities::record_success,
             RecordSuccess {
                 workflow_id,
                 repository_id,
                 result,
             },
-            super::short_activity(),
+            short(),
         )
         .await
     }

@@ -458,6 +458,7 @@ async fn upsert_repository(
                 meta.fork.into(),
                 meta.pushed_at.into(),
                 clean(&manifest.commit).into(),
+                jsonb(json!(manifest.problems)),
             ],
         ))
         .await
@@ -559,10 +560,10 @@ const UPSERT_REPOSITORY: &str = r#"
 INSERT INTO repositories AS r (
     host, owner, name, remote_id, description, html_url, default_branch, stars, forks,
     topics, license, archived, fork, pushed_at, last_indexed_commit,
-    last_synced_at, sync_status, last_error, last_error_kind
+    last_synced_at, sync_status, last_error, last_error_kind, problems
 )
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15,
-        now(), 'succeeded', NULL, NULL)
+        now(), 'succeeded', NULL, NULL, $16::jsonb)
 ON CONFLICT (lower(host), lower(owner), lower(name)) DO UPDATE SET
     owner = EXCLUDED.owner,
     name = EXCLUDED.name,
@@ -581,7 +582,8 @@ ON CONFLICT (lower(host), lower(owner), lower(name)) DO UPDATE SET
     last_synced_at = now(),
     sync_status = 'succeeded',
     last_error = NULL,
-    last_error_kind = NULL
+    last_error_kind = NULL,
+    problems = EXCLUDED.problems
 RETURNING r.id
 "#;
 

@@ -926,6 +926,47 @@ async fn invalid_manifests_are_rejected_without_writes() {
 }
 
 #[tokio::test]
+async fn repository_problems_are_stored_and_cleared_by_a_clean_sync() {
+    let db = migrated_database().await;
+    let conn = &db.conn;
+    let mut first = manifest(
+        meta("acme", "skills"),
+        commit(1),
+        vec![skill("a", "v1", 1)],
+        None,
+    );
+    first.problems = vec![Finding::warning(
+        "entry_skipped",
+        "symlink not extracted",
+        "skills/a/link",
+    )];
+    index_build(conn, &first).await.expect("first index");
+    let problems = |row: &QueryResult| col::<serde_json::Value>(row, "problems");
+    let sql = "SELECT problems FROM repositories";
+    let row = one(conn, sql, vec![]).await;
+    assert_eq!(
+        problems(&row),
+        json!([{"severity": "warning", "code": "entry_skipped",
+                "message": "symlink not extracted", "file": "skills/a/link",
+                "line": null, "field": null}])
+    );
+
+    let second = manifest(
+        meta("acme", "skills"),
+        commit(2),
+        vec![skill("a", "v1", 1)],
+        None,
+    );
+    index_build(conn, &second).await.expect("second index");
+    let row = one(conn, sql, vec![]).await;
+    assert_eq!(
+        problems(&row),
+        json!([]),
+        "a sync without problems clears them"
+    );
+}
+
+#[tokio::test]
 async fn nul_characters_do_not_break_an_index() {
     let db = migrated_database().await;
     let conn = &db.conn;

@@ -48,6 +48,10 @@ pub struct Model {
     pub last_error: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error_kind: Option<String>,
+    /// Repository-level findings of the last successful sync, a JSON array of `{severity,
+    /// code, message, file, line, field}`.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub problems: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -33,6 +33,7 @@ mod m20261123_000005_discovery_and_blacklist;
 mod m20261123_000006_registrations;
 mod m20261123_000007_accounts_and_audit;
 mod m20261123_000008_skill_findings;
+mod m20261125_000011_repository_problems;
 
 /// Every Skilldex migration, oldest first.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_registrations::Migration),
             Box::new(m20261123_000007_accounts_and_audit::Migration),
             Box::new(m20261123_000008_skill_findings::Migration),
+            Box::new(m20261125_000011_repository_problems::Migration),
         ]
     }
 }

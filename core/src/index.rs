@@ -29,7 +29,6 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
     Statement, TransactionTrait, Value,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
@@ -52,99 +51,26 @@ pub enum IndexError {
         #[source]
         source: DbErr,
     },
-    /// A registration update failed.
-    #[error("index: updating registration {id} failed: {source}")]
-    Registration {
-        id: Uuid,
-        #[source]
-        source: DbErr,
-    },
     /// The manifest cannot be written as it is (retrying will not help).
     #[error("index: invalid build manifest for {repository}: {reason}")]
     InvalidManifest { repository: String, reason: String },
-    /// `update_registration` was given an id that does not exist.
-    #[error("index: registration request {0} does not exist")]
-    RegistrationNotFound(Uuid),
 }
 
 impl IndexError {
-    /// A short, stable label (`database`, `invalid_manifest`, `not_found`), e.g. for
+    /// A short, stable label (`database`, `invalid_manifest`), e.g. for
     /// `repositories.last_error_kind`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Db { .. } | Self::Registration { .. } => "database",
+            Self::Db { .. } => "database",
             Self::InvalidManifest { .. } => "invalid_manifest",
-            Self::RegistrationNotFound(_) => "not_found",
         }
     }
 
     /// The underlying database error, if any.
     pub fn db_err(&self) -> Option<&DbErr> {
         match self {
-            Self::Db { source, .. } | Self::Registration { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
-
-/// `registration_requests.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegistrationStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-}
-
-impl RegistrationStatus {
-    /// The string stored in the database.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// `succeeded` or `failed`.
-    pub const fn is_finished(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed)
-    }
-
-    /// Progress order: a registration never moves to a lower rank.
-    const fn rank(self) -> i32 {
-        match self {
-            Self::Queued => 0,
-            Self::Running => 1,
-            Self::Succeeded | Self::Failed => 2,
-        }
-    }
-}
-
-/// A change to a registration request. `None` fields keep their stored value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegistrationUpdate {
-    pub status: RegistrationStatus,
-    pub workflow_id: Option<String>,
-    pub run_id: Option<String>,
-    /// Truncated to [`MAX_ERROR_CHARS`].
-    pub error: Option<String>,
-    pub result: Option<Json>,
-    pub repository_id: Option<Uuid>,
-}
-
-impl RegistrationUpdate {
-    /// An update that only changes the status.
-    pub fn status(status: RegistrationStatus) -> Self {
-        Self {
-            status,
-            workflow_id: None,
-            run_id: None,
-            error: None,
-            result: None,
-            repository_id: None,
+            Self::Db { source, .. } => Some(source),
+            Self::InvalidManifest { .. } => None,
         }
     }
 }
@@ -862,77 +788,6 @@ pub async fn mark_sync_failed(
     Ok(())
 }
 
-/// Applies `update` to registration request `id`.
-///
-/// `started_at` is set the first time it becomes running (or finishes without having run),
-/// `finished_at` when it succeeds or fails. The status never goes back: an update to a lower
-/// status (e.g. a retried "running" after "succeeded") is ignored, so a retried activity
-/// cannot undo a final state. A finished request may switch between `succeeded` and `failed`
-/// (last word wins).
-pub async fn update_registration(
-    db: &DatabaseConnection,
-    id: Uuid,
-    update: RegistrationUpdate,
-) -> Result<(), IndexError> {
-    let status = update.status;
-    let row = db
-        .query_one_raw(stmt(
-            UPDATE_REGISTRATION,
-            [
-                id.into(),
-                status.as_str().into(),
-                status.rank().into(),
-                update.workflow_id.as_deref().map(clean).into(),
-                update.run_id.as_deref().map(clean).into(),
-                update
-                    .error
-                    .as_deref()
-                    .map(|e| truncate_chars(&clean(e), MAX_ERROR_CHARS))
-                    .into(),
-                update.result.map(sanitize_json).into(),
-                update.repository_id.into(),
-            ],
-        ))
-        .await
-        .map_err(|source| IndexError::Registration { id, source })?
-        .ok_or(DbErr::RecordNotFound("EXISTS row".into()))
-        .map_err(|source| IndexError::Registration { id, source })?;
-    let found: bool =
-        get(&row, "found").map_err(|source| IndexError::Registration { id, source })?;
-    let updated: bool =
-        get(&row, "updated").map_err(|source| IndexError::Registration { id, source })?;
-    if !found {
-        return Err(IndexError::RegistrationNotFound(id));
-    }
-    if !updated {
-        tracing::debug!(%id, status = status.as_str(), "registration update ignored: it would move the status back");
-    }
-    Ok(())
-}
-
-const UPDATE_REGISTRATION: &str = r#"
-WITH updated AS (
-    UPDATE registration_requests AS r SET
-        status = $2,
-        workflow_id = coalesce($4, r.workflow_id),
-        run_id = coalesce($5, r.run_id),
-        error = coalesce($6, r.error),
-        result = coalesce($7, r.result),
-        repository_id = coalesce($8, r.repository_id),
-        started_at = CASE WHEN $3 >= 1 THEN coalesce(r.started_at, now()) ELSE r.started_at END,
-        finished_at = CASE
-            WHEN $3 < 2 THEN NULL
-            WHEN r.status = $2 THEN coalesce(r.finished_at, now())
-            ELSE now()
-        END
-    WHERE r.id = $1
-      AND (CASE r.status WHEN 'queued' THEN 0 WHEN 'running' THEN 1 ELSE 2 END) <= $3
-    RETURNING r.id
-)
-SELECT EXISTS (SELECT 1 FROM registration_requests WHERE id = $1) AS found,
-       EXISTS (SELECT 1 FROM updated) AS updated
-"#;
-
 // ---- helpers ----------------------------------------------------------------------------
 
 fn stmt<I: IntoIterator<Item = Value>>(sql: &str, values: I) -> Statement {
@@ -1089,14 +944,5 @@ mod tests {
     fn strips_nul_from_json() {
         let v = sanitize_json(json!({"a\u{0}": ["x\u{0}y", 1, {"b": "\u{0}"}]}));
         assert_eq!(v, json!({"a": ["xy", 1, {"b": ""}]}));
-    }
-
-    #[test]
-    fn registration_ranks_never_go_back() {
-        use RegistrationStatus::*;
-        assert!(Queued.rank() < Running.rank());
-        assert!(Running.rank() < Succeeded.rank());
-        assert_eq!(Succeeded.rank(), Failed.rank());
-        assert!(Failed.is_finished() && !Running.is_finished());
     }
 }

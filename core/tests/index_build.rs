@@ -14,9 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use skilldex_core::{
     github::RepoMeta,
-    index::{
-        self, IndexError, MAX_ERROR_CHARS, RegistrationStatus, RegistrationUpdate, index_build,
-    },
+    index::{self, IndexError, MAX_ERROR_CHARS, index_build},
     package::ManifestEntry,
     spec::Finding,
     sync::{
@@ -1194,13 +1192,13 @@ async fn blacklist_owner_wide_and_per_repository() {
     }
 }
 
-async fn registration(conn: &DatabaseConnection) -> Uuid {
+async fn registration(conn: &DatabaseConnection, workflow_id: &str) -> Uuid {
     col(
         &one(
             conn,
-            "INSERT INTO registration_requests (repository_full_name, trigger) \
-             VALUES ('acme/skills', 'user') RETURNING id",
-            vec![],
+            "INSERT INTO registration_requests (repository_full_name, trigger, workflow_id) \
+             VALUES ('acme/skills', 'user', $1) RETURNING id",
+            vec![workflow_id.into()],
         )
         .await,
         "id",
@@ -1241,6 +1239,7 @@ async fn reg(conn: &DatabaseConnection, id: Uuid) -> Reg {
 
 #[tokio::test]
 async fn registration_updates_never_regress() {
+    use skilldex_core::registration::{self, Outcome};
     let db = migrated_database().await;
     let conn = &db.conn;
     let summary = index_build(
@@ -1249,58 +1248,37 @@ async fn registration_updates_never_regress() {
     )
     .await
     .unwrap();
-    let id = registration(conn).await;
+    let workflow = "sync:github.com/acme/skills";
+    let id = registration(conn, workflow).await;
 
-    // Running: started_at set, workflow ids recorded.
-    index::update_registration(
-        conn,
-        id,
-        RegistrationUpdate {
-            workflow_id: Some("sync:github.com/acme/skills".to_owned()),
-            run_id: Some("run-1".to_owned()),
-            ..RegistrationUpdate::status(RegistrationStatus::Running)
-        },
-    )
-    .await
-    .unwrap();
+    // Running: started_at and the run id recorded.
+    registration::start(conn, workflow, "run-1").await.unwrap();
     let r = reg(conn, id).await;
     assert_eq!(r.status, "running");
-    assert_eq!(
-        r.workflow_id.as_deref(),
-        Some("sync:github.com/acme/skills")
-    );
+    assert_eq!(r.workflow_id.as_deref(), Some(workflow));
+    assert_eq!(r.run_id.as_deref(), Some("run-1"));
     assert!(r.started_at.is_some());
     assert_eq!(r.finished_at, None);
     let started = r.started_at;
 
-    // A retried "running" keeps the first start time.
-    index::update_registration(
-        conn,
-        id,
-        RegistrationUpdate::status(RegistrationStatus::Running),
-    )
-    .await
-    .unwrap();
+    // A retried start keeps the first run id and start time.
+    registration::start(conn, workflow, "run-1b").await.unwrap();
     let r = reg(conn, id).await;
     assert_eq!(r.started_at, started);
-    assert_eq!(
-        r.run_id.as_deref(),
-        Some("run-1"),
-        "None keeps the stored value"
-    );
+    assert_eq!(r.run_id.as_deref(), Some("run-1"));
 
     // Succeeded: finished_at, result and repository.
-    index::update_registration(
+    let done_rows = registration::finish(
         conn,
-        id,
-        RegistrationUpdate {
-            result: Some(json!({"new_versions": 0})),
+        workflow,
+        Outcome::Succeeded {
             repository_id: Some(summary.repository_id),
-            ..RegistrationUpdate::status(RegistrationStatus::Succeeded)
+            result: json!({"new_versions": 0}),
         },
     )
     .await
     .unwrap();
+    assert_eq!(done_rows, 1);
     let done = reg(conn, id).await;
     assert_eq!(done.status, "succeeded");
     assert!(done.finished_at.is_some());
@@ -1308,41 +1286,32 @@ async fn registration_updates_never_regress() {
     assert_eq!(done.repository_id, Some(summary.repository_id));
     assert_eq!(done.started_at, started);
 
-    // A late, retried "running" (or "queued") does not undo the final state.
-    for late in [RegistrationStatus::Running, RegistrationStatus::Queued] {
-        index::update_registration(
-            conn,
-            id,
-            RegistrationUpdate {
-                run_id: Some("run-2".to_owned()),
-                ..RegistrationUpdate::status(late)
-            },
-        )
-        .await
-        .expect("ignored, not an error");
-        let r = reg(conn, id).await;
-        assert_eq!(r.status, "succeeded");
-        assert_eq!(r.finished_at, done.finished_at);
-        assert_eq!(r.run_id.as_deref(), Some("run-1"));
-    }
-    // A retried "succeeded" keeps the first finish time.
-    index::update_registration(
+    // A late, retried start or finish does not undo or rewrite the final state.
+    registration::start(conn, workflow, "run-2").await.unwrap();
+    let again = registration::finish(
         conn,
-        id,
-        RegistrationUpdate::status(RegistrationStatus::Succeeded),
+        workflow,
+        Outcome::Failed {
+            error: "late".to_owned(),
+        },
     )
     .await
     .unwrap();
-    assert_eq!(reg(conn, id).await.finished_at, done.finished_at);
+    assert_eq!(again, 0, "finished rows are never touched");
+    let r = reg(conn, id).await;
+    assert_eq!(r.status, "succeeded");
+    assert_eq!(r.finished_at, done.finished_at);
+    assert_eq!(r.run_id.as_deref(), Some("run-1"));
+    assert_eq!(r.error, None);
 
     // Straight from queued to failed: error (cut), started_at and finished_at set.
-    let other = registration(conn).await;
-    index::update_registration(
+    let other_workflow = "sync:github.com/acme/other";
+    let other = registration(conn, other_workflow).await;
+    registration::finish(
         conn,
-        other,
-        RegistrationUpdate {
-            error: Some("e".repeat(5_000)),
-            ..RegistrationUpdate::status(RegistrationStatus::Failed)
+        other_workflow,
+        Outcome::Failed {
+            error: "e".repeat(5_000),
         },
     )
     .await
@@ -1352,17 +1321,15 @@ async fn registration_updates_never_regress() {
     assert_eq!(r.error.unwrap().chars().count(), MAX_ERROR_CHARS);
     assert!(r.started_at.is_some() && r.finished_at.is_some());
 
-    // Unknown id.
-    let missing = Uuid::new_v4();
-    let err = index::update_registration(
-        conn,
-        missing,
-        RegistrationUpdate::status(RegistrationStatus::Running),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(err, IndexError::RegistrationNotFound(x) if x == missing),
-        "{err}"
+    // A workflow without registrations (a scheduled sync) updates nothing.
+    assert_eq!(
+        registration::finish(
+            conn,
+            "sync:github.com/nobody/here",
+            Outcome::Failed { error: "x".into() }
+        )
+        .await
+        .unwrap(),
+        0
     );
 }

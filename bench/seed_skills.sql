@@ -129,8 +129,12 @@ CROSS JOIN LATERAL (VALUES
   ('scripts/run.sh', 300::bigint, 'text/x-shellscript', true)
 ) AS f(path, size, content_type, executable);
 
+-- Without triggers (session_replication_role), so updated_at keeps its spread instead of
+-- becoming now() for every skill.
+SET session_replication_role = replica;
 UPDATE skills k SET latest_version_id = v.id
 FROM skill_versions v WHERE v.skill_id = k.id;
+SET session_replication_role = DEFAULT;
 
 ANALYZE;
 SELECT (SELECT count(*) FROM repositories) AS repositories,

@@ -37,50 +37,33 @@ fn ok(start: std::time::Instant) -> Json<Health> {
     })
 }
 
+/// Runs one dependency check within [`CHECK_TIMEOUT`]: its latency when it answers, a 503
+/// naming the dependency (never its address or error text) when it fails or times out.
+async fn check<E: std::fmt::Display>(
+    dependency: &'static str,
+    probe: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<Json<Health>, ApiError> {
+    let start = std::time::Instant::now();
+    let failure = match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(())) => return Ok(ok(start)),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {} s", CHECK_TIMEOUT.as_secs()),
+    };
+    tracing::warn!(dependency, error = %failure, "health check failed");
+    Err(ApiError::Unavailable { dependency })
+}
+
 /// `GET /health/db`
 pub async fn database(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let start = std::time::Instant::now();
-    match tokio::time::timeout(CHECK_TIMEOUT, skilldex_core::db::ping(&state.db)).await {
-        Ok(Ok(())) => Ok(ok(start)),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "database health check failed");
-            Err(ApiError::Unavailable {
-                dependency: "database",
-            })
-        }
-        Err(_) => Err(ApiError::Unavailable {
-            dependency: "database",
-        }),
-    }
+    check("database", skilldex_core::db::ping(&state.db)).await
 }
 
 /// `GET /health/temporal`
 pub async fn temporal(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let start = std::time::Instant::now();
-    match state.temporal.ping(CHECK_TIMEOUT).await {
-        Ok(()) => Ok(ok(start)),
-        Err(e) => {
-            tracing::warn!(error = %e, "temporal health check failed");
-            Err(ApiError::Unavailable {
-                dependency: "temporal",
-            })
-        }
-    }
+    check("temporal", state.temporal.ping(CHECK_TIMEOUT)).await
 }
 
 /// `GET /health/storage`
 pub async fn storage(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let start = std::time::Instant::now();
-    match tokio::time::timeout(CHECK_TIMEOUT, state.store.check()).await {
-        Ok(Ok(())) => Ok(ok(start)),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "object storage health check failed");
-            Err(ApiError::Unavailable {
-                dependency: "object storage",
-            })
-        }
-        Err(_) => Err(ApiError::Unavailable {
-            dependency: "object storage",
-        }),
-    }
+    check("object storage", state.store.check()).await
 }

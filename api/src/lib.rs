@@ -1,12 +1,20 @@
 //! The Skilldex HTTP API: routes, middleware and the server loop. `main.rs` only parses
 //! settings and calls [`serve`]; tests build the same [`router`] on an ephemeral port.
 
+pub mod audit;
+pub mod auth;
 pub mod bootstrap;
+pub mod downloads;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod pagination;
+pub mod rate_limit;
+pub mod response_cache;
 pub mod routes;
+pub mod sql;
 pub mod temporal;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -59,6 +67,14 @@ pub struct AppState {
     pub temporal: Arc<TemporalHandle>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<ApiSettings>,
+    /// Per-client-IP limiter of public writes (see [`rate_limit`]).
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Facet counts of recent searches (see `routes::skills`).
+    pub facets: Arc<routes::skills::FacetCache>,
+    /// Recent public read responses (see [`response_cache`]).
+    pub responses: Arc<response_cache::ResponseCache>,
+    /// Download counts waiting to be written (see [`downloads`]).
+    pub downloads: Arc<downloads::DownloadCounter>,
 }
 
 impl AppState {
@@ -69,11 +85,22 @@ impl AppState {
         temporal: Arc<TemporalHandle>,
         settings: ApiSettings,
     ) -> Self {
+        let downloads = Arc::new(downloads::DownloadCounter::default());
+        downloads.spawn_flusher(
+            db.clone(),
+            Duration::from_millis(settings.http.download_flush_ms),
+        );
         Self {
             db,
             store,
             temporal,
             metrics: Arc::new(Metrics::default()),
+            rate_limiter: Arc::new(rate_limit::RateLimiter::from_settings(&settings.http)),
+            facets: Arc::new(routes::skills::FacetCache::default()),
+            downloads,
+            responses: Arc::new(response_cache::ResponseCache::new(Duration::from_secs(
+                settings.http.cache_ttl_secs,
+            ))),
             settings: Arc::new(settings),
         }
     }
@@ -99,7 +126,10 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
             "/metrics",
             get(metrics::handler).with_state(state.metrics.clone()),
         )
-        .merge(api)
+        .merge(api.layer(middleware::from_fn_with_state(
+            state.responses.clone(),
+            response_cache::layer,
+        )))
         // Unknown API paths answer with the envelope even when the UI serves the rest.
         .route("/api/{*rest}", any(api_not_found))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))

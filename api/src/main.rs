@@ -12,6 +12,8 @@ use skilldex_core::{
 };
 
 /// Skilldex API: search, browse and download Agent Skills; register repositories.
+///
+/// `skilldex-api hash-password` reads a password on stdin and prints its argon2id hash.
 #[derive(Parser, Debug)]
 #[command(name = "skilldex-api", version)]
 struct Cli {
@@ -29,8 +31,39 @@ struct Cli {
     log: LogSettings,
 }
 
+/// `skilldex-api hash-password`: prints the argon2id PHC hash of a password read from
+/// stdin, for `SKILLDEX_AUTH_ADMIN_PASSWORD_HASH`. Needs none of the server's settings.
+#[derive(Parser, Debug)]
+#[command(name = "skilldex-api hash-password")]
+struct HashPasswordCli {}
+
+fn hash_password_command() -> anyhow::Result<()> {
+    HashPasswordCli::parse_from(std::env::args_os().skip(1));
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+        .context("reading the password from stdin")?;
+    // A trailing newline comes from `echo` or the terminal, not from the password.
+    let password = input
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&input);
+    anyhow::ensure!(
+        !password.is_empty(),
+        "the password read from stdin is empty"
+    );
+    let hash = skilldex_api::auth::password::hash_password(password)?;
+    println!("{hash}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "hash-password")
+    {
+        return hash_password_command();
+    }
     let cli: Cli = parse_or_exit();
     skilldex_core::telemetry::init(&cli.log);
 
@@ -42,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         .context(
             "creating the bootstrap admin (is the schema migrated? run `skilldex-migration up`)",
         )?;
+    tokio::task::spawn_blocking(skilldex_api::auth::password::warm_up);
     let identity = skilldex_core::temporal::process_identity("skilldex-api");
     let state = AppState::new(
         db,
@@ -56,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
             auth: cli.auth.clone(),
         },
     );
+    let (downloads, db) = (state.downloads.clone(), state.db.clone());
     let app = router(state, &cli.http);
     let listener = tokio::net::TcpListener::bind(cli.http.addr)
         .await
@@ -69,6 +104,10 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .context("serving HTTP")?;
+    // Counts recorded since the last periodic flush.
+    if let Err(e) = downloads.flush(&db).await {
+        tracing::warn!(error = %e, "download counts of the last second were not written");
+    }
     tracing::info!("api stopped");
     Ok(())
 }

@@ -19,6 +19,9 @@ pub const BEARER: &str = "bearer";
                        `{\"error\": {\"code\", \"message\", \"details\"}}`.",
         license(name = "Apache-2.0"),
     ),
+    // Routes the router collects are added by `utoipa_axum`; this one has a multi-segment
+    // wildcard that only a plain axum route can express.
+    paths(crate::routes::versions::get_file),
     components(schemas(crate::error::ErrorEnvelopeDoc, crate::error::ErrorBodyDoc)),
     modifiers(&BearerScheme),
     tags(

@@ -196,6 +196,7 @@ async fn bootstrap_admin_is_created_and_updated_from_config() {
         admin_username: "Admin".into(),
         admin_password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$first".into()),
         access_ttl_mins: 15,
+        refresh_ttl_hours: 24,
     };
     assert!(
         skilldex_api::bootstrap::ensure_admin(&app.db.conn, &auth)

@@ -195,6 +195,62 @@ pub struct HttpSettings {
         default_value = ""
     )]
     pub cors_origins: Vec<String>,
+
+    /// Requests per minute one client IP may make to rate-limited public writes
+    /// (`POST /api/v1/repositories`); the bucket refills at this rate.
+    #[arg(
+        long = "http-rate-limit-per-minute",
+        env = "SKILLDEX_HTTP_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests one client IP may make in a burst before the per-minute rate applies.
+    #[arg(
+        long = "http-rate-limit-burst",
+        env = "SKILLDEX_HTTP_RATE_LIMIT_BURST",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub rate_limit_burst: u32,
+
+    /// Take the client IP from the first `X-Forwarded-For` address. Only set this behind a
+    /// reverse proxy that overwrites the header; otherwise clients choose their own IP.
+    #[arg(
+        long = "http-trust-forwarded-for",
+        env = "SKILLDEX_HTTP_TRUST_FORWARDED_FOR",
+        default_value_t = false,
+        action = clap::ArgAction::Set
+    )]
+    pub trust_forwarded_for: bool,
+
+    /// Seconds a public read (search, skill pages, lists) is served from the api's
+    /// in-memory response cache and may be cached by clients and CDNs; 0 disables it.
+    #[arg(
+        long = "http-cache-ttl-secs",
+        env = "SKILLDEX_HTTP_CACHE_TTL_SECS",
+        default_value_t = 5
+    )]
+    pub cache_ttl_secs: u64,
+
+    /// Milliseconds between flushes of the batched download counters to PostgreSQL.
+    #[arg(
+        long = "http-download-flush-ms",
+        env = "SKILLDEX_HTTP_DOWNLOAD_FLUSH_MS",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(10..)
+    )]
+    pub download_flush_ms: u64,
+
+    /// Seconds a presigned archive download URL stays valid.
+    #[arg(
+        long = "http-presign-ttl-secs",
+        env = "SKILLDEX_HTTP_PRESIGN_TTL_SECS",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..=604_800)
+    )]
+    pub presign_ttl_secs: u64,
 }
 
 impl HttpSettings {
@@ -243,6 +299,15 @@ pub struct AuthSettings {
         default_value_t = 15
     )]
     pub access_ttl_mins: u64,
+
+    /// Hours a refresh token stays valid (each refresh rotates it).
+    #[arg(
+        long = "auth-refresh-ttl-hours",
+        env = "SKILLDEX_AUTH_REFRESH_TTL_HOURS",
+        default_value_t = 168,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub refresh_ttl_hours: u64,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

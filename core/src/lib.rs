@@ -10,6 +10,7 @@ pub mod github;
 pub mod index;
 pub mod package;
 pub mod registration;
+pub mod schedules;
 pub mod shutdown;
 pub mod spec;
 pub mod storage;

@@ -55,6 +55,20 @@ pub async fn register(
     trigger: SyncTrigger,
     requested_by: Option<&str>,
 ) -> Result<Registration, RegistrationError> {
+    register_with(db, client, task_queue, repo, trigger, requested_by, false).await
+}
+
+/// [`register`], with `force` rebuilding even when HEAD is already indexed (admin resync).
+/// A registration that joins a running sync does not change how that sync runs.
+pub async fn register_with(
+    db: &DatabaseConnection,
+    client: &Client,
+    task_queue: &str,
+    repo: &RepoName,
+    trigger: SyncTrigger,
+    requested_by: Option<&str>,
+    force: bool,
+) -> Result<Registration, RegistrationError> {
     let repository = repo.full_name();
     let blacklisted =
         index::is_blacklisted(db, repo)
@@ -126,7 +140,7 @@ pub async fn register(
         repo: repo.clone(),
         trigger,
         registration_id: Some(id),
-        force: false,
+        force,
     };
     match client
         .start_workflow(

@@ -8,16 +8,16 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use anyhow::Context;
-use futures::StreamExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use skilldex_core::{
+use crate::{
     discovery::{
         DEFAULT_MAX_CONCURRENCY, DiscoveryInput, DiscoveryKind, SCHEDULE_PREFIX,
         discovery_schedule_id,
     },
     workflows::Discovery,
 };
+use anyhow::Context;
+use futures::StreamExt;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use temporalio_client::{
     Client,
     schedules::{

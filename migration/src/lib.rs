@@ -11,6 +11,7 @@
 //! | `m20261123_000005_discovery_and_blacklist` | `discovery_sources`, `blacklist` |
 //! | `m20261123_000006_registrations` | `registration_requests` |
 //! | `m20261123_000007_accounts_and_audit` | `users`, `api_tokens`, `audit_log` |
+//! | `m20261125_000010_refresh_tokens` | `refresh_tokens` |
 //!
 //! Conventions every table follows:
 //! - ids are `uuid` with a `gen_random_uuid()` default (the application may supply its own,
@@ -33,6 +34,8 @@ mod m20261123_000005_discovery_and_blacklist;
 mod m20261123_000006_registrations;
 mod m20261123_000007_accounts_and_audit;
 mod m20261123_000008_skill_findings;
+mod m20261125_000009_skill_search_and_events;
+mod m20261125_000010_refresh_tokens;
 mod m20261125_000011_repository_problems;
 
 /// Every Skilldex migration, oldest first.
@@ -50,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_registrations::Migration),
             Box::new(m20261123_000007_accounts_and_audit::Migration),
             Box::new(m20261123_000008_skill_findings::Migration),
+            Box::new(m20261125_000009_skill_search_and_events::Migration),
+            Box::new(m20261125_000010_refresh_tokens::Migration),
             Box::new(m20261125_000011_repository_problems::Migration),
         ]
     }

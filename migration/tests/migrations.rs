@@ -11,8 +11,9 @@ use sea_orm_migration::MigrationStatus;
 use serde_json::json;
 use skilldex_entity::{
     RegistrationStatus, RegistrationTrigger, SkillStatus, SyncStatus, api_tokens, audit_log,
-    blacklist, discovery_sources, marketplaces, plugin_skills, plugins, registration_requests,
-    repositories, skill_files, skill_versions, skills, users,
+    blacklist, discovery_sources, marketplaces, plugin_skills, plugins, refresh_tokens,
+    registration_requests, repositories, search_terms, skill_events, skill_files, skill_versions,
+    skills, users,
 };
 use skilldex_migration::{Migrator, MigratorTrait};
 use skilldex_test_support::fresh_database;
@@ -26,8 +27,11 @@ const TABLES: &[&str] = &[
     "marketplaces",
     "plugin_skills",
     "plugins",
+    "refresh_tokens",
     "registration_requests",
     "repositories",
+    "search_terms",
+    "skill_events",
     "skill_files",
     "skill_versions",
     "skills",
@@ -536,6 +540,7 @@ async fn full_text_and_trigram_search() {
         vec![
             "skills_description_trgm_idx".to_owned(),
             "skills_name_trgm_idx".to_owned(),
+            "skills_name_tsv_idx".to_owned(),
             "skills_search_vector_idx".to_owned(),
         ]
     );
@@ -632,6 +637,9 @@ async fn entities_match_the_schema() {
     assert_entity_matches::<users::Entity>(conn, &[]).await;
     assert_entity_matches::<api_tokens::Entity>(conn, &[]).await;
     assert_entity_matches::<audit_log::Entity>(conn, &[]).await;
+    assert_entity_matches::<refresh_tokens::Entity>(conn, &[]).await;
+    assert_entity_matches::<skill_events::Entity>(conn, &[]).await;
+    assert_entity_matches::<search_terms::Entity>(conn, &[]).await;
 
     // Every table has an entity.
     let mut tables = public_tables(conn).await;

@@ -2,7 +2,8 @@
 //! and runs until asked to stop.
 
 pub mod activities;
-pub mod schedules;
+/// Moved to `skilldex_core` so the api can keep schedules in step too; re-exported for callers here.
+pub use skilldex_core::schedules;
 pub mod workflows;
 
 use std::{future::Future, path::PathBuf};

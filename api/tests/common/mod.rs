@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod admin;
+pub mod index;
+
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use skilldex_api::{ApiSettings, AppState, router, serve, temporal::TemporalHandle};
@@ -29,6 +32,15 @@ pub fn http_settings() -> HttpSettings {
         shutdown_grace_secs: 5,
         ui_dir: None,
         cors_origins: vec!["http://localhost:5173".into()],
+        // Generous: tests log in and register many times from one address. Tests of the
+        // limit itself lower these.
+        rate_limit_per_minute: 6000,
+        rate_limit_burst: 1000,
+        trust_forwarded_for: false,
+        // Tests read their own writes at once.
+        cache_ttl_secs: 0,
+        download_flush_ms: 50,
+        presign_ttl_secs: 60,
     }
 }
 
@@ -39,6 +51,7 @@ pub fn auth_settings() -> AuthSettings {
         admin_username: "admin".into(),
         admin_password_hash: None,
         access_ttl_mins: 15,
+        refresh_ttl_hours: 24,
     }
 }
 

@@ -1,0 +1,1271 @@
+//! `GET /skills` (search and browse) and `GET /skills/{owner}/{repo}/{name}` (skill page).
+//!
+//! Search uses the stored `skills.search_vector` (name weight A, description weight B).
+//! Relevance is tiered rather than `ts_rank`-sorted: skills whose *name* matches come first,
+//! then skills matching in the description, each tier ordered by downloads. Ranking every
+//! match with `ts_rank` costs a read of every matching vector (314 ms for a word in 38,000
+//! of 100,000 skills), while each tier here is an index-ordered scan that stops after one
+//! page. When full-text search finds nothing, each query word is corrected to the closest
+//! indexed term (trigram similarity over the `search_terms` lexicon) and the search runs
+//! again (`fuzzy: true`, `corrected_query` says what was searched).
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use axum::{extract::State, http::HeaderMap};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    error::{ApiError, ErrorEnvelopeDoc},
+    extract::{PathParams, QueryParams},
+    pagination::{PageParams, encode_cursor},
+    sql::Sql,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(skill_page))
+}
+
+// ---- shared shapes ----------------------------------------------------------------------
+
+/// The newest published version of a skill, in lists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestRef {
+    pub content_hash: String,
+    pub published_at: DateTime<Utc>,
+}
+
+/// Where the query matched: HTML-escaped text in which only `<mark>`/`</mark>` are markup.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Highlight {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A skill in search results and lists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SkillSummary {
+    pub id: Uuid,
+    pub name: String,
+    /// Folder inside the repository (`""` for the root).
+    pub path: String,
+    pub owner: String,
+    pub repo: String,
+    pub description: Option<String>,
+    pub license: Option<String>,
+    /// Stars of the repository.
+    pub stars: i32,
+    pub downloads: i64,
+    pub has_errors: bool,
+    pub error_count: i32,
+    pub warning_count: i32,
+    /// Left out on the skill page, which carries the full version instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_version: Option<LatestRef>,
+    pub updated_at: DateTime<Utc>,
+    pub highlight: Option<Highlight>,
+}
+
+/// Columns read by [`summary_from_row`], over [`SUMMARY_FROM`].
+pub(crate) const SUMMARY_COLUMNS: &str = "s.id, s.name, s.path, r.owner, r.name AS repo, \
+    s.description, s.license, r.stars, s.download_count, s.has_errors, s.error_count, \
+    s.warning_count, s.updated_at, v.content_hash AS latest_hash, \
+    v.published_at AS latest_published_at";
+
+pub(crate) const SUMMARY_FROM: &str = "skills s JOIN repositories r ON r.id = s.repository_id \
+    LEFT JOIN skill_versions v ON v.id = s.latest_version_id";
+
+/// Skills shown in search, lists and feeds: active, not from a blacklisted repository, and
+/// with a version to offer. A skill without errors always has a latest version unless
+/// every version was yanked; one with errors may never have been published and is shown
+/// so its author sees the findings.
+pub(crate) const LISTED: &str = "s.status = 'active' \
+    AND NOT EXISTS (SELECT 1 FROM blacklist b WHERE lower(b.owner) = lower(r.owner) \
+                    AND (b.repo IS NULL OR lower(b.repo) = lower(r.name))) \
+    AND (s.latest_version_id IS NOT NULL OR s.has_errors)";
+
+/// Repositories whose skills are hidden (blacklisted), for lookups by address.
+pub(crate) const NOT_BLACKLISTED: &str = "NOT EXISTS (SELECT 1 FROM blacklist b \
+    WHERE lower(b.owner) = lower(r.owner) AND (b.repo IS NULL OR lower(b.repo) = lower(r.name)))";
+
+pub(crate) fn summary_from_row(row: &QueryResult) -> Result<SkillSummary, DbErr> {
+    let latest_hash: Option<String> = row.try_get("", "latest_hash")?;
+    let latest_published: Option<DateTime<Utc>> = row.try_get("", "latest_published_at")?;
+    Ok(SkillSummary {
+        id: row.try_get("", "id")?,
+        name: row.try_get("", "name")?,
+        path: row.try_get("", "path")?,
+        owner: row.try_get("", "owner")?,
+        repo: row.try_get("", "repo")?,
+        description: row.try_get("", "description")?,
+        license: row.try_get("", "license")?,
+        stars: row.try_get("", "stars")?,
+        downloads: row.try_get("", "download_count")?,
+        has_errors: row.try_get("", "has_errors")?,
+        error_count: row.try_get("", "error_count")?,
+        warning_count: row.try_get("", "warning_count")?,
+        latest_version: latest_hash
+            .zip(latest_published)
+            .map(|(content_hash, published_at)| LatestRef {
+                content_hash,
+                published_at,
+            }),
+        updated_at: row.try_get("", "updated_at")?,
+        highlight: None,
+    })
+}
+
+// ---- search -----------------------------------------------------------------------------
+
+/// Longest accepted query, in characters.
+const MAX_QUERY_CHARS: usize = 200;
+/// Above this many matches, `total` is a lower bound (`total_exact: false`).
+const EXACT_TOTAL_LIMIT: i64 = 1000;
+/// Facet counts of a query are reused for this long.
+const FACET_TTL: Duration = Duration::from_secs(60);
+const FACET_CACHE_ENTRIES: usize = 1024;
+/// Values listed per facet.
+const FACET_VALUES: i64 = 10;
+/// Query words corrected at most (the rest are dropped from a corrected query).
+const MAX_CORRECTED_WORDS: usize = 6;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Free text (web-search syntax: `"exact phrase"`, `-excluded`, `or`). Empty browses.
+    pub q: Option<String>,
+    /// Only skills of this GitHub owner.
+    pub owner: Option<String>,
+    /// Only skills of this repository, `owner/name`.
+    pub repo: Option<String>,
+    /// Only skills with this licence.
+    pub license: Option<String>,
+    /// Only skills listed in this marketplace (by name).
+    pub marketplace: Option<String>,
+    /// Only skills of this plugin (by name).
+    pub plugin: Option<String>,
+    /// Only skills with (true) or without (false) validation errors.
+    pub has_errors: Option<bool>,
+    /// Only skills changed at or after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// `relevance` (default with `q`), `updated` (default without), `stars`, `downloads`,
+    /// `name`.
+    pub sort: Option<String>,
+    /// Include facet counts (owner, license, has_errors) for the whole result set.
+    pub facets: Option<bool>,
+    /// Items per page, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Relevance,
+    Updated,
+    Stars,
+    Downloads,
+    Name,
+}
+
+impl Sort {
+    fn parse(value: Option<&str>, has_query: bool) -> Result<Self, ApiError> {
+        Ok(match value {
+            None | Some("") if has_query => Self::Relevance,
+            None | Some("") => Self::Updated,
+            Some("relevance") if has_query => Self::Relevance,
+            Some("relevance") => Self::Updated,
+            Some("updated") => Self::Updated,
+            Some("stars") => Self::Stars,
+            Some("downloads") => Self::Downloads,
+            Some("name") => Self::Name,
+            Some(other) => {
+                return Err(ApiError::bad_field(
+                    "sort",
+                    format!(
+                        "unknown sort `{other}`; use relevance, updated, stars, downloads or name"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// Position after the last row of a page, and whether the pages are of the corrected query.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SearchCursor {
+    key: Cursor,
+    corrected: bool,
+}
+
+/// Sort key of the last row of a page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Cursor {
+    /// Full-text relevance: tier (0 = name match), downloads, id.
+    Relevance(i32, i64, Uuid),
+    Updated(DateTime<Utc>, Uuid),
+    Stars(i32, Uuid),
+    Downloads(i64, Uuid),
+    Name(String, Uuid),
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Facets {
+    pub owner: Vec<FacetValue>,
+    pub license: Vec<FacetValue>,
+    pub has_errors: Vec<FacetValue>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<SkillSummary>,
+    pub next_cursor: Option<String>,
+    /// Number of matching skills (first page only); a lower bound when `total_exact` is
+    /// false.
+    pub total: Option<i64>,
+    pub total_exact: bool,
+    /// Full-text search found nothing for `q`; these results are for `corrected_query`,
+    /// its words corrected to the closest indexed terms.
+    pub fuzzy: bool,
+    pub corrected_query: Option<String>,
+    /// Present when `facets=true`.
+    pub facets: Option<Facets>,
+}
+
+/// Facet counts by query, reused for [`FACET_TTL`]: exact counts over a popular word's
+/// tens of thousands of matches are too costly for every keystroke of the search box.
+#[derive(Default)]
+pub struct FacetCache {
+    entries: Mutex<HashMap<String, (Instant, Facets)>>,
+}
+
+impl FacetCache {
+    fn get(&self, key: &str) -> Option<Facets> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < FACET_TTL)
+            .map(|(_, facets)| facets.clone())
+    }
+
+    fn put(&self, key: String, facets: Facets) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= FACET_CACHE_ENTRIES {
+                entries.retain(|_, (at, _)| at.elapsed() < FACET_TTL);
+                if entries.len() >= FACET_CACHE_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, (Instant::now(), facets));
+        }
+    }
+}
+
+/// Validated filters, rendered into SQL conditions.
+struct Filters {
+    owner: Option<String>,
+    repo: Option<(String, String)>,
+    license: Option<String>,
+    marketplace: Option<String>,
+    plugin: Option<String>,
+    has_errors: Option<bool>,
+    updated_since: Option<DateTime<Utc>>,
+}
+
+impl Filters {
+    fn from_params(p: &SearchParams) -> Result<Self, ApiError> {
+        let repo = match p.repo.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(full) => match full.split_once('/') {
+                Some((o, n)) if !o.is_empty() && !n.is_empty() && !n.contains('/') => {
+                    Some((o.to_owned(), n.to_owned()))
+                }
+                _ => return Err(ApiError::bad_field("repo", "repo must be `owner/name`")),
+            },
+        };
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(Self {
+            owner: text(&p.owner),
+            repo,
+            license: text(&p.license),
+            marketplace: text(&p.marketplace),
+            plugin: text(&p.plugin),
+            has_errors: p.has_errors,
+            updated_since: p.updated_since,
+        })
+    }
+
+    fn apply(&self, sql: &mut Sql) {
+        if let Some(owner) = &self.owner {
+            let p = sql.bind(owner.to_lowercase());
+            sql.push(&format!(" AND lower(r.owner) = {p}"));
+        }
+        if let Some((owner, name)) = &self.repo {
+            let o = sql.bind(owner.to_lowercase());
+            let n = sql.bind(name.to_lowercase());
+            sql.push(&format!(
+                " AND lower(r.owner) = {o} AND lower(r.name) = {n}"
+            ));
+        }
+        if let Some(license) = &self.license {
+            let p = sql.bind(license.clone());
+            sql.push(&format!(" AND s.license = {p}"));
+        }
+        if self.marketplace.is_some() || self.plugin.is_some() {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM plugin_skills ps JOIN plugins pl ON pl.id = ps.plugin_id \
+                 JOIN marketplaces m ON m.id = pl.marketplace_id WHERE ps.skill_id = s.id",
+            );
+            if let Some(marketplace) = &self.marketplace {
+                let p = sql.bind(marketplace.to_lowercase());
+                sql.push(&format!(" AND lower(m.name) = {p}"));
+            }
+            if let Some(plugin) = &self.plugin {
+                let p = sql.bind(plugin.to_lowercase());
+                sql.push(&format!(" AND lower(pl.name) = {p}"));
+            }
+            sql.push(")");
+        }
+        if let Some(has_errors) = self.has_errors {
+            let p = sql.bind(has_errors);
+            sql.push(&format!(" AND s.has_errors = {p}"));
+        }
+        if let Some(since) = self.updated_since {
+            let p = sql.bind(since);
+            sql.push(&format!(" AND s.updated_at >= {p}"));
+        }
+    }
+
+    fn cache_key(&self, q: &str) -> String {
+        format!(
+            "{q}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}",
+            self.owner.as_deref().map(str::to_lowercase),
+            self.repo,
+            self.license,
+            self.marketplace,
+            self.plugin,
+            self.has_errors,
+            self.updated_since
+        )
+    }
+}
+
+/// What a query matches: full text, or everything (browse).
+#[derive(Clone, Copy)]
+enum Matching<'a> {
+    All,
+    FullText(&'a str),
+}
+
+impl Matching<'_> {
+    fn apply(&self, sql: &mut Sql) {
+        if let Matching::FullText(q) = *self {
+            let p = sql.bind(q.to_owned());
+            sql.push(&format!(
+                " AND s.search_vector @@ websearch_to_tsquery('english', {p})"
+            ));
+        }
+    }
+}
+
+/// The query with each word replaced by the closest indexed term, or `None` when no word
+/// has a close term or nothing changed.
+async fn correct_query(db: &impl ConnectionTrait, q: &str) -> Result<Option<String>, ApiError> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .take(MAX_CORRECTED_WORDS)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT t.word FROM unnest($1::text[]) WITH ORDINALITY AS q(w, i) \
+             CROSS JOIN LATERAL (SELECT word FROM search_terms WHERE word % q.w \
+                                 ORDER BY similarity(word, q.w) DESC, word LIMIT 1) t \
+             ORDER BY q.i",
+            [words.clone().into()],
+        ))
+        .await?;
+    let corrected: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "word"))
+        .collect::<Result<_, _>>()?;
+    if corrected.is_empty() || corrected == words {
+        return Ok(None);
+    }
+    Ok(Some(corrected.join(" ")))
+}
+
+/// Search and browse skills.
+#[utoipa::path(
+    get,
+    path = "/skills",
+    tag = "skills",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "One page of matching skills", body = SearchResults),
+        (status = 400, description = "A parameter is invalid", body = ErrorEnvelopeDoc),
+        (status = 503, description = "The database is unavailable", body = ErrorEnvelopeDoc),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    QueryParams(params): QueryParams<SearchParams>,
+) -> Result<axum::Json<SearchResults>, ApiError> {
+    let q = params.q.as_deref().map(str::trim).unwrap_or("");
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_field(
+            "q",
+            format!("the query is longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let q = q.replace('\0', "");
+    let has_query = !q.is_empty();
+    let sort = Sort::parse(params.sort.as_deref(), has_query)?;
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    };
+    let limit = page.limit()?;
+    let cursor: Option<SearchCursor> = page.cursor()?;
+    let filters = Filters::from_params(&params)?;
+    let first_page = cursor.is_none();
+    let db = &state.db;
+
+    // Pages of a corrected query stay corrected; a first page is corrected when full-text
+    // search finds nothing.
+    let mut corrected_query = None;
+    if has_query && cursor.as_ref().is_some_and(|c| c.corrected) {
+        corrected_query = correct_query(db, &q).await?;
+        if corrected_query.is_none() {
+            return Err(bad_cursor());
+        }
+    }
+    let key = cursor.as_ref().map(|c| &c.key);
+    let mut rows = match (&corrected_query, has_query) {
+        (Some(corrected), _) => {
+            fetch_page(
+                db,
+                sort,
+                Matching::FullText(corrected),
+                &filters,
+                limit,
+                key,
+            )
+            .await?
+        }
+        (None, true) => fetch_page(db, sort, Matching::FullText(&q), &filters, limit, key).await?,
+        (None, false) => fetch_page(db, sort, Matching::All, &filters, limit, key).await?,
+    };
+    if has_query && first_page && rows.is_empty() {
+        corrected_query = correct_query(db, &q).await?;
+        if let Some(corrected) = &corrected_query {
+            rows = fetch_page(
+                db,
+                sort,
+                Matching::FullText(corrected),
+                &filters,
+                limit,
+                None,
+            )
+            .await?;
+        }
+    }
+    let fuzzy = corrected_query.is_some();
+    let searched = corrected_query.clone().unwrap_or_else(|| q.clone());
+    let matching = if has_query {
+        Matching::FullText(&searched)
+    } else {
+        Matching::All
+    };
+
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|(summary, key)| {
+            encode_cursor(&SearchCursor {
+                key: match key {
+                    RowKey::Tier(tier) => Cursor::Relevance(*tier, summary.downloads, summary.id),
+                    RowKey::Plain => plain_cursor(sort, summary),
+                },
+                corrected: fuzzy,
+            })
+        })
+    } else {
+        None
+    };
+    let mut items: Vec<SkillSummary> = rows.into_iter().map(|(s, _)| s).collect();
+    if let Matching::FullText(q) = matching {
+        highlight(db, q, &mut items).await?;
+    }
+
+    let (total, total_exact) = if first_page {
+        let total = count_matches(db, matching, &filters).await?;
+        (
+            Some(total.min(EXACT_TOTAL_LIMIT)),
+            total <= EXACT_TOTAL_LIMIT,
+        )
+    } else {
+        (None, false)
+    };
+    let facets = if params.facets.unwrap_or(false) {
+        let key = filters.cache_key(&searched);
+        match state.facets.get(&key) {
+            Some(facets) => Some(facets),
+            None => {
+                let facets = compute_facets(db, matching, &filters).await?;
+                state.facets.put(key, facets.clone());
+                Some(facets)
+            }
+        }
+    } else {
+        None
+    };
+    Ok(axum::Json(SearchResults {
+        items,
+        next_cursor,
+        total,
+        total_exact,
+        fuzzy,
+        corrected_query,
+        facets,
+    }))
+}
+
+enum RowKey {
+    Tier(i32),
+    Plain,
+}
+
+fn plain_cursor(sort: Sort, s: &SkillSummary) -> Cursor {
+    match sort {
+        Sort::Stars => Cursor::Stars(s.stars, s.id),
+        Sort::Downloads | Sort::Relevance => Cursor::Downloads(s.downloads, s.id),
+        Sort::Name => Cursor::Name(s.name.to_lowercase(), s.id),
+        Sort::Updated => Cursor::Updated(s.updated_at, s.id),
+    }
+}
+
+/// Fetches up to `limit + 1` rows of one page.
+async fn fetch_page(
+    db: &impl ConnectionTrait,
+    sort: Sort,
+    matching: Matching<'_>,
+    filters: &Filters,
+    limit: u32,
+    cursor: Option<&Cursor>,
+) -> Result<Vec<(SkillSummary, RowKey)>, ApiError> {
+    let want = i64::from(limit) + 1;
+    match (sort, matching) {
+        (Sort::Relevance, Matching::FullText(q)) => {
+            // Tier 0 (name matches), then tier 1 (description only), each by downloads.
+            let start_tier = match cursor {
+                Some(Cursor::Relevance(tier, ..)) => *tier,
+                None => 0,
+                Some(_) => return Err(bad_cursor()),
+            };
+            let mut rows = Vec::new();
+            for tier in start_tier..=1 {
+                let remaining = want - rows.len() as i64;
+                if remaining <= 0 {
+                    break;
+                }
+                let mut sql = base_select(matching, filters);
+                let p = sql.bind(q.to_owned());
+                let name_match = format!(
+                    "to_tsvector('english'::regconfig, s.name) @@ websearch_to_tsquery('english', {p})"
+                );
+                sql.push(&if tier == 0 {
+                    format!(" AND {name_match}")
+                } else {
+                    format!(" AND NOT ({name_match})")
+                });
+                if let Some(Cursor::Relevance(t, downloads, id)) = cursor
+                    && *t == tier
+                {
+                    let d = sql.bind(*downloads);
+                    let i = sql.bind(*id);
+                    sql.push(&format!(
+                        " AND (s.download_count < {d} OR (s.download_count = {d} AND s.id > {i}))"
+                    ));
+                }
+                let n = sql.bind(remaining);
+                sql.push(&format!(" ORDER BY s.download_count DESC, s.id LIMIT {n}"));
+                for row in db.query_all_raw(sql.statement()).await? {
+                    rows.push((summary_from_row(&row)?, RowKey::Tier(tier)));
+                }
+            }
+            Ok(rows)
+        }
+        _ => {
+            let mut sql = base_select(matching, filters);
+            let (order, seek) = match (sort, cursor) {
+                (Sort::Updated | Sort::Relevance, c) => (
+                    "s.updated_at DESC, s.id",
+                    match c {
+                        None => None,
+                        Some(Cursor::Updated(at, id)) => {
+                            let a = sql.bind(*at);
+                            let i = sql.bind(*id);
+                            Some(format!(
+                                "(s.updated_at < {a} OR (s.updated_at = {a} AND s.id > {i}))"
+                            ))
+                        }
+                        Some(_) => return Err(bad_cursor()),
+                    },
+                ),
+                (Sort::Stars, c) => (
+                    "r.stars DESC, s.id",
+                    match c {
+                        None => None,
+                        Some(Cursor::Stars(stars, id)) => {
+                            let st = sql.bind(*stars);
+                            let i = sql.bind(*id);
+                            Some(format!(
+                                "(r.stars < {st} OR (r.stars = {st} AND s.id > {i}))"
+                            ))
+                        }
+                        Some(_) => return Err(bad_cursor()),
+                    },
+                ),
+                (Sort::Downloads, c) => (
+                    "s.download_count DESC, s.id",
+                    match c {
+                        None => None,
+                        Some(Cursor::Downloads(d, id)) => {
+                            let dl = sql.bind(*d);
+                            let i = sql.bind(*id);
+                            Some(format!(
+                                "(s.download_count < {dl} OR (s.download_count = {dl} AND s.id > {i}))"
+                            ))
+                        }
+                        Some(_) => return Err(bad_cursor()),
+                    },
+                ),
+                (Sort::Name, c) => (
+                    "lower(s.name), s.id",
+                    match c {
+                        None => None,
+                        Some(Cursor::Name(name, id)) => {
+                            let nm = sql.bind(name.clone());
+                            let i = sql.bind(*id);
+                            Some(format!(
+                                "(lower(s.name) > {nm} OR (lower(s.name) = {nm} AND s.id > {i}))"
+                            ))
+                        }
+                        Some(_) => return Err(bad_cursor()),
+                    },
+                ),
+            };
+            if let Some(seek) = seek {
+                sql.push(&format!(" AND {seek}"));
+            }
+            let n = sql.bind(want);
+            sql.push(&format!(" ORDER BY {order} LIMIT {n}"));
+            let mut rows = Vec::new();
+            for row in db.query_all_raw(sql.statement()).await? {
+                rows.push((summary_from_row(&row)?, RowKey::Plain));
+            }
+            Ok(rows)
+        }
+    }
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::bad_field(
+        "cursor",
+        "the cursor belongs to another query or sort; restart from page 1",
+    )
+}
+
+/// `SELECT summary FROM … WHERE listed AND matching AND filters`.
+fn base_select(matching: Matching<'_>, filters: &Filters) -> Sql {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(SUMMARY_COLUMNS);
+    sql.push(" FROM ");
+    sql.push(SUMMARY_FROM);
+    sql.push(" WHERE ");
+    sql.push(LISTED);
+    matching.apply(&mut sql);
+    filters.apply(&mut sql);
+    sql
+}
+
+/// Number of matches, counted up to one past [`EXACT_TOTAL_LIMIT`].
+async fn count_matches(
+    db: &impl ConnectionTrait,
+    matching: Matching<'_>,
+    filters: &Filters,
+) -> Result<i64, ApiError> {
+    let mut sql = Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM ");
+    sql.push(SUMMARY_FROM);
+    sql.push(" WHERE ");
+    sql.push(LISTED);
+    matching.apply(&mut sql);
+    filters.apply(&mut sql);
+    let n = sql.bind(EXACT_TOTAL_LIMIT + 1);
+    sql.push(&format!(" LIMIT {n}) matches"));
+    let row = db
+        .query_one_raw(sql.statement())
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("count returned no row")))?;
+    Ok(row.try_get("", "n")?)
+}
+
+async fn compute_facets(
+    db: &impl ConnectionTrait,
+    matching: Matching<'_>,
+    filters: &Filters,
+) -> Result<Facets, ApiError> {
+    let mut sql = Sql::new("WITH m AS (SELECT r.owner, s.license, s.has_errors FROM ");
+    sql.push(SUMMARY_FROM);
+    sql.push(" WHERE ");
+    sql.push(LISTED);
+    matching.apply(&mut sql);
+    filters.apply(&mut sql);
+    let top = sql.bind(FACET_VALUES);
+    sql.push(&format!(
+        ") \
+         (SELECT 'owner' AS facet, owner AS value, count(*) AS n FROM m GROUP BY owner \
+          ORDER BY n DESC, owner LIMIT {top}) \
+         UNION ALL \
+         (SELECT 'license', license, count(*) AS n FROM m WHERE license IS NOT NULL \
+          GROUP BY license ORDER BY n DESC, license LIMIT {top}) \
+         UNION ALL \
+         (SELECT 'has_errors', has_errors::text, count(*) FROM m GROUP BY has_errors)"
+    ));
+    let mut facets = Facets {
+        owner: Vec::new(),
+        license: Vec::new(),
+        has_errors: Vec::new(),
+    };
+    for row in db.query_all_raw(sql.statement()).await? {
+        let facet: String = row.try_get("", "facet")?;
+        let value = FacetValue {
+            value: row.try_get("", "value")?,
+            count: row.try_get("", "n")?,
+        };
+        match facet.as_str() {
+            "owner" => facets.owner.push(value),
+            "license" => facets.license.push(value),
+            _ => facets.has_errors.push(value),
+        }
+    }
+    facets.has_errors.sort_by(|a, b| a.value.cmp(&b.value));
+    Ok(facets)
+}
+
+/// Sentinels around matches in `ts_headline` output; the text is HTML-escaped afterwards
+/// and only the sentinels become `<mark>`, so nothing from a skill becomes markup.
+const MARK_START: char = '\u{2}';
+const MARK_END: char = '\u{3}';
+
+async fn highlight(
+    db: &impl ConnectionTrait,
+    q: &str,
+    items: &mut [SkillSummary],
+) -> Result<(), ApiError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = items.iter().map(|s| s.id).collect();
+    let options = format!(
+        "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+    );
+    let statement = Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT s.id, \
+           ts_headline('english', translate(s.name, E'\\x02\\x03', ''), tsq, $3) AS name_hl, \
+           ts_headline('english', translate(coalesce(s.description, ''), E'\\x02\\x03', ''), tsq, $3) AS description_hl \
+         FROM skills s, websearch_to_tsquery('english', $1) tsq \
+         WHERE s.id = ANY($2)",
+        [q.into(), ids.into(), options.into()],
+    );
+    let mut by_id: HashMap<Uuid, (String, String)> = HashMap::new();
+    for row in db.query_all_raw(statement).await? {
+        by_id.insert(
+            row.try_get("", "id")?,
+            (
+                row.try_get("", "name_hl")?,
+                row.try_get("", "description_hl")?,
+            ),
+        );
+    }
+    for item in items.iter_mut() {
+        if let Some((name, description)) = by_id.remove(&item.id) {
+            item.highlight = Some(Highlight {
+                name: Some(marked_html(&name)),
+                description: item.description.as_ref().map(|_| marked_html(&description)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// HTML-escapes `text` and turns the sentinels into `<mark>` elements.
+fn marked_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            MARK_START => out.push_str("<mark>"),
+            MARK_END => out.push_str("</mark>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---- skill page -------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SkillQuery {
+    /// Folder of the skill in its repository, when two skills share a name.
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Finding {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub file: String,
+    pub line: Option<u32>,
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Repository {
+    pub id: Uuid,
+    pub owner: String,
+    pub name: String,
+    pub full_name: String,
+    pub description: Option<String>,
+    pub html_url: Option<String>,
+    pub default_branch: Option<String>,
+    pub stars: i32,
+    pub license: Option<String>,
+    pub topics: Vec<String>,
+    pub archived: bool,
+    /// `pending`, `syncing`, `succeeded` or `failed`.
+    pub sync_status: String,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_kind: Option<String>,
+    pub last_indexed_commit: Option<String>,
+    /// Active skills of the repository.
+    pub skill_count: i64,
+}
+
+pub(crate) const REPOSITORY_COLUMNS: &str = "r.id AS repository_id, r.owner AS repository_owner, \
+    r.name AS repository_name, r.description AS repository_description, r.html_url, \
+    r.default_branch, r.stars AS repository_stars, r.license AS repository_license, r.topics, \
+    r.archived, r.sync_status, r.last_synced_at, r.last_error, r.last_error_kind, \
+    r.last_indexed_commit, \
+    (SELECT count(*) FROM skills k WHERE k.repository_id = r.id AND k.status = 'active') \
+        AS skill_count";
+
+pub(crate) fn repository_from_row(row: &QueryResult) -> Result<Repository, DbErr> {
+    let owner: String = row.try_get("", "repository_owner")?;
+    let name: String = row.try_get("", "repository_name")?;
+    let topics: Json = row.try_get("", "topics")?;
+    Ok(Repository {
+        id: row.try_get("", "repository_id")?,
+        full_name: format!("{owner}/{name}"),
+        owner,
+        name,
+        description: row.try_get("", "repository_description")?,
+        html_url: row.try_get("", "html_url")?,
+        default_branch: row.try_get("", "default_branch")?,
+        stars: row.try_get("", "repository_stars")?,
+        license: row.try_get("", "repository_license")?,
+        topics: serde_json::from_value(topics).unwrap_or_default(),
+        archived: row.try_get("", "archived")?,
+        sync_status: row.try_get("", "sync_status")?,
+        last_synced_at: row.try_get("", "last_synced_at")?,
+        last_error: row.try_get("", "last_error")?,
+        last_error_kind: row.try_get("", "last_error_kind")?,
+        last_indexed_commit: row.try_get("", "last_indexed_commit")?,
+        skill_count: row.try_get("", "skill_count")?,
+    })
+}
+
+/// Findings stored as JSON (`skills.findings`, `skill_versions.findings`).
+pub(crate) fn findings_from_json(value: Json) -> Vec<Finding> {
+    #[derive(Deserialize)]
+    struct Stored {
+        severity: String,
+        code: String,
+        message: String,
+        #[serde(default)]
+        file: String,
+        line: Option<u32>,
+        field: Option<String>,
+    }
+    serde_json::from_value::<Vec<Stored>>(value)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| Finding {
+            severity: f.severity,
+            code: f.code,
+            message: f.message,
+            file: f.file,
+            line: f.line,
+            field: f.field,
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Version {
+    pub content_hash: String,
+    pub commit_sha: String,
+    pub published_at: DateTime<Utc>,
+    pub archive_size: i64,
+    pub file_count: i32,
+    pub error_count: i32,
+    pub warning_count: i32,
+    pub yanked: bool,
+    pub yanked_reason: Option<String>,
+}
+
+pub(crate) const VERSION_COLUMNS: &str = "v.content_hash, v.commit_sha, v.published_at, \
+    v.archive_size, v.file_count, v.error_count, v.warning_count, v.yanked, v.yanked_reason";
+
+pub(crate) fn version_from_row(row: &QueryResult) -> Result<Version, DbErr> {
+    Ok(Version {
+        content_hash: row.try_get("", "content_hash")?,
+        commit_sha: row.try_get("", "commit_sha")?,
+        published_at: row.try_get("", "published_at")?,
+        archive_size: row.try_get("", "archive_size")?,
+        file_count: row.try_get("", "file_count")?,
+        error_count: row.try_get("", "error_count")?,
+        warning_count: row.try_get("", "warning_count")?,
+        yanked: row.try_get("", "yanked")?,
+        yanked_reason: row.try_get("", "yanked_reason")?,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: i64,
+    pub sha256: String,
+    pub content_type: String,
+    pub executable: bool,
+}
+
+pub(crate) async fn version_files(
+    db: &impl ConnectionTrait,
+    version_id: Uuid,
+) -> Result<Vec<FileEntry>, ApiError> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT path, size, sha256, content_type, executable FROM skill_files \
+             WHERE version_id = $1 ORDER BY path",
+            [version_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FileEntry {
+                path: row.try_get("", "path")?,
+                size: row.try_get("", "size")?,
+                sha256: row.try_get("", "sha256")?,
+                content_type: row.try_get("", "content_type")?,
+                executable: row.try_get("", "executable")?,
+            })
+        })
+        .collect::<Result<_, DbErr>>()
+        .map_err(ApiError::from)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstallCommand {
+    pub label: String,
+    pub command: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Membership {
+    pub marketplace: String,
+    pub plugin: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkillPage {
+    #[serde(flatten)]
+    pub summary: SkillSummary,
+    /// `active` or `removed` (gone from its repository).
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub frontmatter: Json,
+    /// Raw SKILL.md body (Markdown); render and sanitize before display.
+    pub body: String,
+    pub findings: Vec<Finding>,
+    pub repository: Repository,
+    /// The newest non-yanked version, `null` when the skill was never published.
+    pub latest_version: Option<Version>,
+    pub files: Vec<FileEntry>,
+    pub install: Vec<InstallCommand>,
+    pub download_url: Option<String>,
+    pub marketplaces: Vec<Membership>,
+}
+
+/// The skill row an address points at, with its repository and latest version.
+pub(crate) struct SkillRow {
+    pub id: Uuid,
+    pub row: QueryResult,
+    pub latest_version_id: Option<Uuid>,
+}
+
+/// Finds a skill by `owner/repo/name` (case-insensitive), `path` choosing among skills
+/// that share a name. Blacklisted repositories are not found.
+pub(crate) async fn find_skill(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    repo: &str,
+    name: &str,
+    path: Option<&str>,
+) -> Result<SkillRow, ApiError> {
+    let mut sql = Sql::new("SELECT s.status, s.latest_version_id, s.findings, ");
+    sql.push(SUMMARY_COLUMNS);
+    sql.push(", ");
+    sql.push(REPOSITORY_COLUMNS);
+    sql.push(" FROM ");
+    sql.push(SUMMARY_FROM);
+    let o = sql.bind(owner.to_lowercase());
+    let r = sql.bind(repo.to_lowercase());
+    let n = sql.bind(name.to_lowercase());
+    sql.push(&format!(
+        " WHERE lower(r.owner) = {o} AND lower(r.name) = {r} AND lower(s.name) = {n} AND {NOT_BLACKLISTED}"
+    ));
+    if let Some(path) = path {
+        let p = sql.bind(path.trim_matches('/').to_owned());
+        sql.push(&format!(" AND s.path = {p}"));
+    }
+    sql.push(" ORDER BY (s.status = 'active') DESC, length(s.path), s.path LIMIT 1");
+    let row = db.query_one_raw(sql.statement()).await?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no skill `{name}` in {owner}/{repo}; search for it with GET /api/v1/skills?q={name}"
+        ))
+    })?;
+    Ok(SkillRow {
+        id: row.try_get("", "id")?,
+        latest_version_id: row.try_get("", "latest_version_id")?,
+        row,
+    })
+}
+
+/// Base URL the client used (for absolute URLs in install commands).
+pub(crate) fn public_base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// Shell-quotes a value for the install commands (single quotes, escaped inside).
+fn sh_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// A skill's page: everything about it and its latest version.
+#[utoipa::path(
+    get,
+    path = "/skills/{owner}/{repo}/{name}",
+    tag = "skills",
+    params(
+        ("owner" = String, Path, description = "GitHub owner"),
+        ("repo" = String, Path, description = "GitHub repository"),
+        ("name" = String, Path, description = "Skill name"),
+        SkillQuery,
+    ),
+    responses(
+        (status = 200, description = "The skill", body = SkillPage),
+        (status = 404, description = "No such skill", body = ErrorEnvelopeDoc),
+    )
+)]
+pub async fn skill_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathParams((owner, repo, name)): PathParams<(String, String, String)>,
+    QueryParams(query): QueryParams<SkillQuery>,
+) -> Result<axum::Json<SkillPage>, ApiError> {
+    let db = &state.db;
+    let found = find_skill(db, &owner, &repo, &name, query.path.as_deref()).await?;
+    let row = &found.row;
+    let mut summary = summary_from_row(row)?;
+    summary.latest_version = None;
+    let repository = repository_from_row(row)?;
+    let version_row = match found.latest_version_id {
+        Some(id) => {
+            db.query_one_raw(Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT v.frontmatter, v.body, {VERSION_COLUMNS} FROM skill_versions v \
+                     WHERE v.id = $1"
+                ),
+                [id.into()],
+            ))
+            .await?
+        }
+        None => None,
+    };
+    let latest = version_row.as_ref().map(version_from_row).transpose()?;
+    let files = match found.latest_version_id {
+        Some(id) => version_files(db, id).await?,
+        None => Vec::new(),
+    };
+    let frontmatter: Option<Json> = match &version_row {
+        Some(v) => Some(v.try_get("", "frontmatter")?),
+        None => None,
+    };
+    let body: Option<String> = match &version_row {
+        Some(v) => Some(v.try_get("", "body")?),
+        None => None,
+    };
+    let findings: Json = row.try_get("", "findings")?;
+    let memberships = db
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT m.name AS marketplace, pl.name AS plugin FROM plugin_skills ps \
+             JOIN plugins pl ON pl.id = ps.plugin_id JOIN marketplaces m ON m.id = pl.marketplace_id \
+             WHERE ps.skill_id = $1 ORDER BY m.name, pl.name",
+            [found.id.into()],
+        ))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Membership {
+                marketplace: r.try_get("", "marketplace")?,
+                plugin: r.try_get("", "plugin")?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+
+    let address = format!("{}/{}/{}", summary.owner, summary.repo, summary.name);
+    let download_url = latest.as_ref().map(|v: &Version| {
+        format!(
+            "/api/v1/skills/{address}/versions/{}/download",
+            v.content_hash
+        )
+    });
+    let mut install = Vec::new();
+    if let Some(url) = &download_url {
+        let absolute = format!("{}{url}", public_base(&headers));
+        install.push(InstallCommand {
+            label: "Claude Code (personal skills)".into(),
+            command: format!(
+                "mkdir -p ~/.claude/skills && curl -fsSL {} | tar -xz -C ~/.claude/skills",
+                sh_quote(&absolute)
+            ),
+        });
+        install.push(InstallCommand {
+            label: "This project (.claude/skills)".into(),
+            command: format!(
+                "mkdir -p .claude/skills && curl -fsSL {} | tar -xz -C .claude/skills",
+                sh_quote(&absolute)
+            ),
+        });
+    }
+    let clone_url = format!("https://github.com/{}/{}.git", summary.owner, summary.repo);
+    install.push(InstallCommand {
+        label: "From GitHub (sparse checkout)".into(),
+        command: if summary.path.is_empty() {
+            format!("git clone --depth 1 {}", sh_quote(&clone_url))
+        } else {
+            format!(
+                "git clone --depth 1 --filter=blob:none --sparse {} && cd {} && git sparse-checkout set {}",
+                sh_quote(&clone_url),
+                sh_quote(&summary.repo),
+                sh_quote(&summary.path)
+            )
+        },
+    });
+
+    Ok(axum::Json(SkillPage {
+        status: row.try_get("", "status")?,
+        frontmatter: frontmatter.unwrap_or_else(|| serde_json::json!({})),
+        body: body.unwrap_or_default(),
+        findings: findings_from_json(findings),
+        repository,
+        latest_version: latest,
+        files,
+        install,
+        download_url,
+        marketplaces: memberships,
+        summary,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_escape_everything_but_marks() {
+        let text = format!("<img src=x onerror=alert(1)> {MARK_START}pdf{MARK_END} & \"more\"");
+        assert_eq!(
+            marked_html(&text),
+            "&lt;img src=x onerror=alert(1)&gt; <mark>pdf</mark> &amp; &quot;more&quot;"
+        );
+    }
+
+    #[test]
+    fn sort_defaults_and_errors() {
+        assert_eq!(Sort::parse(None, true).unwrap(), Sort::Relevance);
+        assert_eq!(Sort::parse(None, false).unwrap(), Sort::Updated);
+        assert_eq!(Sort::parse(Some("stars"), true).unwrap(), Sort::Stars);
+        assert!(Sort::parse(Some("random"), true).is_err());
+    }
+
+    #[test]
+    fn install_commands_quote_their_arguments() {
+        assert_eq!(sh_quote("a'b"), r"'a'\''b'");
+    }
+}

@@ -1,0 +1,634 @@
+//! Public read endpoints (search, skill pages, versions, files, downloads, repositories,
+//! marketplaces, changes, stats) over skills indexed by the real build + S3 + index code.
+
+mod common;
+
+use std::{io::Read, time::Duration};
+
+use common::{
+    TestApp,
+    index::{index_tree, tree},
+};
+use serde_json::Value;
+use skilldex_core::storage::ObjectStore;
+use skilldex_test_support::{fake_github::corpus_dir, s3_settings, unique_owner};
+
+const COMMIT_1: &str = "1111111111111111111111111111111111111111";
+const COMMIT_2: &str = "2222222222222222222222222222222222222222";
+
+struct Fixture {
+    app: TestApp,
+    store: ObjectStore,
+    /// Owner of the corpus copy of anthropics/skills in this test.
+    anthropic: String,
+    /// Owner of the corpus copy of obra/superpowers (a marketplace) in this test.
+    obra: String,
+}
+
+/// The two corpus repositories, indexed under owners no other test uses.
+async fn corpus() -> Fixture {
+    let app = TestApp::spawn().await;
+    let store = ObjectStore::new(&s3_settings());
+    let anthropic = unique_owner("anthropics");
+    let obra = unique_owner("obra");
+    let root = corpus_dir();
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&anthropic, "skills"),
+        &root.join("anthropics_skills"),
+        COMMIT_1,
+        500,
+    )
+    .await;
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&obra, "superpowers"),
+        &root.join("obra_superpowers"),
+        COMMIT_1,
+        900,
+    )
+    .await;
+    Fixture {
+        app,
+        store,
+        anthropic,
+        obra,
+    }
+}
+
+async fn json(app: &TestApp, path: &str) -> (u16, Value) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+fn names(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_ranks_name_matches_first_and_highlights_safely() {
+    let f = corpus().await;
+    let (status, body) = json(&f.app, "/api/v1/skills?q=pdf").await;
+    assert_eq!(status, 200, "{body}");
+    let found = names(&body);
+    assert_eq!(found.first().map(String::as_str), Some("pdf"), "{found:?}");
+    assert_eq!(body["fuzzy"], false);
+    assert_eq!(body["total_exact"], true);
+    assert!(body["total"].as_i64().unwrap() >= 1);
+    let pdf = &body["items"][0];
+    assert_eq!(pdf["owner"], f.anthropic.as_str());
+    assert_eq!(pdf["repo"], "skills");
+    assert_eq!(pdf["stars"], 500);
+    assert_eq!(pdf["highlight"]["name"], "<mark>pdf</mark>");
+    let description = pdf["highlight"]["description"].as_str().unwrap();
+    assert!(description.contains("<mark>PDF</mark>"), "{description}");
+    assert_eq!(
+        description.replace("<mark>", "").replace("</mark>", ""),
+        description
+            .replace("<mark>", "")
+            .replace("</mark>", "")
+            .replace('<', "&lt;"),
+        "only <mark> is markup"
+    );
+    assert_eq!(
+        pdf["latest_version"]["content_hash"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert!(
+        body.get("facets").unwrap().is_null(),
+        "facets only on request"
+    );
+}
+
+#[tokio::test]
+async fn misspelled_queries_are_corrected() {
+    let f = corpus().await;
+    let (status, body) = json(&f.app, "/api/v1/skills?q=spredsheet").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["fuzzy"], true, "{body}");
+    assert_eq!(body["corrected_query"], "spreadsheet");
+    assert!(names(&body).contains(&"xlsx".to_owned()), "{body}");
+    let (_, nothing) = json(&f.app, "/api/v1/skills?q=qqqqqqqqzzzz").await;
+    assert_eq!(nothing["items"], Value::Array(vec![]));
+    assert_eq!(nothing["total"], 0);
+}
+
+#[tokio::test]
+async fn browse_filters_facets_and_pages() {
+    let f = corpus().await;
+    let owner = &f.obra;
+    let (_, all) = json(
+        &f.app,
+        &format!("/api/v1/skills?owner={owner}&sort=name&limit=100&facets=true"),
+    )
+    .await;
+    let everything = names(&all);
+    assert!(everything.len() >= 10, "{everything:?}");
+    let mut sorted = everything.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(everything, sorted, "sorted by name");
+    assert_eq!(all["facets"]["owner"][0]["value"], owner.as_str());
+    assert_eq!(
+        all["facets"]["owner"][0]["count"].as_i64().unwrap() as usize,
+        everything.len()
+    );
+
+    // Seek pagination walks the same list without gaps or repeats.
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/skills?owner={owner}&sort=name&limit=3");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = json(&f.app, &path).await;
+        assert_eq!(status, 200, "{page}");
+        paged.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(paged, everything);
+
+    // Filters.
+    let (_, by_repo) = json(
+        &f.app,
+        &format!("/api/v1/skills?repo={}/skills&limit=100", f.anthropic),
+    )
+    .await;
+    assert!(names(&by_repo).contains(&"pdf".to_owned()));
+    assert!(!names(&by_repo).contains(&"brainstorming".to_owned()));
+    let (_, errors) = json(
+        &f.app,
+        &format!("/api/v1/skills?repo={}/skills&has_errors=true", f.anthropic),
+    )
+    .await;
+    assert!(
+        errors["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["has_errors"] == true && s["error_count"].as_i64().unwrap() > 0),
+        "{errors}"
+    );
+    assert!(
+        names(&errors).contains(&"claude-api".to_owned()),
+        "the corpus's over-long description: {errors}"
+    );
+    let (_, in_marketplace) = json(
+        &f.app,
+        &format!("/api/v1/skills?owner={owner}&marketplace=superpowers-dev&limit=100"),
+    )
+    .await;
+    let mut in_plugin = names(&in_marketplace);
+    in_plugin.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(in_plugin, everything, "every skill is in the plugin");
+    let (_, other) = json(
+        &f.app,
+        &format!("/api/v1/skills?owner={owner}&marketplace=anthropic-agent-skills"),
+    )
+    .await;
+    assert_eq!(other["items"], Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn bad_search_parameters_are_400s_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1000", "limit"),
+        ("sort=random", "sort"),
+        ("cursor=zz", "cursor"),
+        ("cursor=7b7d", "cursor"),
+        ("repo=nope", "repo"),
+    ] {
+        let (status, body) = json(&app, &format!("/api/v1/skills?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request");
+        assert_eq!(body["error"]["details"]["field"], field, "{query}");
+    }
+    let (status, body) = json(&app, "/api/v1/skills?limit=abc").await;
+    assert_eq!(status, 400, "{body}");
+    let long = "a".repeat(201);
+    let (status, _) = json(&app, &format!("/api/v1/skills?q={long}")).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn skill_page_has_everything_a_reader_needs() {
+    let f = corpus().await;
+    let (status, page) = json(
+        &f.app,
+        &format!("/api/v1/skills/{}/skills/PDF", f.anthropic.to_uppercase()),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["name"], "pdf");
+    assert_eq!(page["status"], "active");
+    assert_eq!(page["frontmatter"]["name"], "pdf");
+    assert!(
+        page["body"]
+            .as_str()
+            .unwrap()
+            .contains("# PDF Processing Guide")
+    );
+    assert_eq!(
+        page["repository"]["full_name"],
+        format!("{}/skills", f.anthropic)
+    );
+    assert_eq!(page["repository"]["sync_status"], "succeeded");
+    assert_eq!(page["repository"]["last_indexed_commit"], COMMIT_1);
+    let hash = page["latest_version"]["content_hash"].as_str().unwrap();
+    assert_eq!(page["latest_version"]["commit_sha"], COMMIT_1);
+    let files: Vec<&str> = page["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains(&"SKILL.md") && files.contains(&"forms.md"),
+        "{files:?}"
+    );
+    assert_eq!(
+        page["download_url"],
+        format!(
+            "/api/v1/skills/{}/skills/pdf/versions/{hash}/download",
+            f.anthropic
+        )
+    );
+    let install: Vec<&str> = page["install"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["command"].as_str().unwrap())
+        .collect();
+    assert!(
+        install
+            .iter()
+            .any(|c| c.contains("tar -xz -C ~/.claude/skills"))
+    );
+    assert!(
+        install
+            .iter()
+            .any(|c| c.contains("git sparse-checkout set 'skills/pdf'"))
+    );
+    assert!(page.get("highlight").unwrap().is_null());
+
+    // Findings of a skill that cannot be published are on its page.
+    let (_, invalid) = json(
+        &f.app,
+        &format!("/api/v1/skills/{}/skills/claude-api", f.anthropic),
+    )
+    .await;
+    assert_eq!(invalid["has_errors"], true);
+    assert!(invalid["latest_version"].is_null());
+    assert!(invalid["download_url"].is_null());
+    assert_eq!(invalid["findings"][0]["severity"], "error");
+    assert_eq!(invalid["findings"][0]["code"], "description_too_long");
+
+    let (status, missing) = json(&f.app, "/api/v1/skills/nobody/nothing/nope").await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["error"]["code"], "not_found");
+    assert!(
+        missing["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/skills?q=nope")
+    );
+}
+
+#[tokio::test]
+async fn versions_files_and_downloads_come_from_the_real_archive() {
+    let f = corpus().await;
+    let base = format!("/api/v1/skills/{}/skills/pdf", f.anthropic);
+    let (_, versions) = json(&f.app, &format!("{base}/versions")).await;
+    assert_eq!(versions["items"].as_array().unwrap().len(), 1, "{versions}");
+    let hash = versions["items"][0]["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, version) = json(&f.app, &format!("{base}/versions/{hash}")).await;
+    assert_eq!(status, 200, "{version}");
+    assert_eq!(version["frontmatter"]["name"], "pdf");
+    let (_, latest) = json(&f.app, &format!("{base}/versions/latest")).await;
+    assert_eq!(latest["content_hash"], hash.as_str());
+
+    // A file, byte for byte, with safe headers.
+    let response = f
+        .app
+        .get(&format!("{base}/versions/{hash}/files/SKILL.md"))
+        .await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("charset=utf-8")
+    );
+    let served = response.text().await.unwrap();
+    let on_disk =
+        std::fs::read_to_string(corpus_dir().join("anthropics_skills/skills/pdf/SKILL.md"))
+            .unwrap();
+    assert_eq!(served, on_disk);
+
+    // Nothing outside the manifest, however the path is spelled.
+    for bad in [
+        "../../../etc/passwd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "..%2F..%2FSKILL.md",
+        "/etc/passwd",
+        "nope.md",
+    ] {
+        let response = f
+            .app
+            .get(&format!("{base}/versions/{hash}/files/{bad}"))
+            .await;
+        assert_eq!(response.status(), 404, "{bad}");
+    }
+    let (status, body) = json(&f.app, &format!("{base}/versions/NOTAHASH")).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = json(&f.app, &format!("{base}/versions/{}", "0".repeat(64))).await;
+    assert_eq!(status, 404);
+
+    // Download: a presigned redirect by default, the bytes with redirect=false.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(f.app.url(&format!("{base}/versions/{hash}/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("X-Amz-Signature"), "{location}");
+    let presigned = reqwest::get(&location).await.unwrap();
+    assert_eq!(presigned.status(), 200);
+    let archive = presigned.bytes().await.unwrap();
+    let response = f
+        .app
+        .get(&format!("{base}/versions/{hash}/download?redirect=false"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/gzip");
+    let streamed = response.bytes().await.unwrap();
+    assert_eq!(streamed, archive);
+    let mut entries = Vec::new();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&streamed[..]));
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut sink = Vec::new();
+        entry.read_to_end(&mut sink).unwrap();
+        entries.push(entry.path().unwrap().to_string_lossy().into_owned());
+    }
+    assert!(entries.contains(&"pdf/SKILL.md".to_owned()), "{entries:?}");
+
+    // Two downloads, counted by the batched counter.
+    let mut counted = 0;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (_, page) = json(&f.app, &base).await;
+        counted = page["downloads"].as_i64().unwrap();
+        if counted == 2 {
+            break;
+        }
+    }
+    assert_eq!(counted, 2);
+}
+
+#[tokio::test]
+async fn a_changed_skill_keeps_its_old_version_and_yanks_warn() {
+    let app = TestApp::spawn().await;
+    let store = ObjectStore::new(&s3_settings());
+    let owner = unique_owner("acme");
+    let skill = |body: &str| {
+        format!(
+            "---\nname: notes\ndescription: Take notes about meetings. {body}\n---\n# Notes\n\n{body}\n"
+        )
+    };
+    let v1 = tree(&[("skills/notes/SKILL.md", &skill("first"))]);
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        v1.path(),
+        COMMIT_1,
+        1,
+    )
+    .await;
+    let v2 = tree(&[("skills/notes/SKILL.md", &skill("second"))]);
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        v2.path(),
+        COMMIT_2,
+        1,
+    )
+    .await;
+
+    let base = format!("/api/v1/skills/{owner}/kit/notes");
+    let (_, versions) = json(&app, &format!("{base}/versions")).await;
+    let hashes: Vec<String> = versions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["content_hash"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(hashes.len(), 2, "{versions}");
+    assert_eq!(versions["items"][0]["commit_sha"], COMMIT_2, "newest first");
+    let (_, latest) = json(&app, &format!("{base}/versions/latest")).await;
+    assert_eq!(latest["content_hash"], hashes[0].as_str());
+    let old = app
+        .get(&format!("{base}/versions/{}/files/SKILL.md", hashes[1]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(old.contains("first"), "{old}");
+
+    // Yanking the old version: still downloadable by hash, with a warning.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db.conn,
+        &format!(
+            "UPDATE skill_versions SET yanked = true, yanked_at = now(), \
+             yanked_reason = 'leaked a token' WHERE content_hash = '{}'",
+            hashes[1]
+        ),
+    )
+    .await
+    .unwrap();
+    let response = app
+        .get(&format!(
+            "{base}/versions/{}/download?redirect=false",
+            hashes[1]
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["warning"],
+        "299 - \"version yanked: leaked a token\""
+    );
+    let (_, versions) = json(&app, &format!("{base}/versions")).await;
+    assert_eq!(versions["items"][1]["yanked"], true);
+    assert_eq!(versions["items"][1]["yanked_reason"], "leaked a token");
+
+    // The feed shows both publications and the yank, in order, and resumes after a cursor.
+    let (_, feed) = json(&app, "/api/v1/changes?limit=100").await;
+    let kinds: Vec<(&str, &str)> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap(),
+                c["content_hash"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("published", hashes[1].as_str()),
+            ("published", hashes[0].as_str()),
+            ("yanked", hashes[1].as_str()),
+        ]
+    );
+    assert_eq!(feed["items"][0]["skill"], format!("{owner}/kit/notes"));
+    let position = feed["next_cursor"].as_str().unwrap();
+    let (_, after) = json(&app, &format!("/api/v1/changes?cursor={position}")).await;
+    assert_eq!(after["items"], Value::Array(vec![]));
+    assert_eq!(after["next_cursor"], position, "the position to poll from");
+
+    // A removed skill stays readable by address, leaves lists and feeds a removal.
+    let gone = tree(&[("README.md", "nothing here")]);
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        gone.path(),
+        "3333333333333333333333333333333333333333",
+        1,
+    )
+    .await;
+    let (status, page) = json(&app, &base).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["status"], "removed");
+    let (_, listed) = json(&app, &format!("/api/v1/skills?owner={owner}")).await;
+    assert_eq!(listed["items"], Value::Array(vec![]));
+    let (_, feed) = json(&app, &format!("/api/v1/changes?cursor={position}")).await;
+    assert_eq!(feed["items"][0]["kind"], "removed");
+}
+
+#[tokio::test]
+async fn repositories_marketplaces_stats_and_the_blacklist() {
+    let f = corpus().await;
+    let (_, repositories) = json(&f.app, "/api/v1/repositories?sort=stars").await;
+    let full_names: Vec<&str> = repositories["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        full_names,
+        vec![
+            format!("{}/superpowers", f.obra),
+            format!("{}/skills", f.anthropic)
+        ]
+    );
+    let (_, one) = json(
+        &f.app,
+        &format!("/api/v1/repositories/{}/skills", f.anthropic),
+    )
+    .await;
+    assert_eq!(one["sync_status"], "succeeded");
+    assert!(one["skill_count"].as_i64().unwrap() >= 15);
+    assert!(one["skills"].as_array().unwrap().len() >= 15);
+    assert!(one["problems"].is_array());
+    let (status, _) = json(&f.app, "/api/v1/repositories/nobody/nothing").await;
+    assert_eq!(status, 404);
+
+    let (_, marketplaces) = json(&f.app, "/api/v1/marketplaces").await;
+    let listed: Vec<(&str, &str)> = marketplaces["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["owner"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("anthropic-agent-skills", f.anthropic.as_str()),
+            ("superpowers-dev", f.obra.as_str())
+        ]
+    );
+    let (_, marketplace) = json(
+        &f.app,
+        &format!("/api/v1/marketplaces/{}/superpowers", f.obra),
+    )
+    .await;
+    let plugins = marketplace["plugins"].as_array().unwrap();
+    assert!(!plugins.is_empty(), "{marketplace}");
+    assert!(
+        plugins
+            .iter()
+            .any(|p| !p["skills"].as_array().unwrap().is_empty()),
+        "{marketplace}"
+    );
+
+    let (_, stats) = json(&f.app, "/api/v1/stats").await;
+    assert_eq!(stats["repositories"], 2);
+    assert_eq!(stats["marketplaces"], 2);
+    assert!(stats["skills"].as_i64().unwrap() >= 25, "{stats}");
+    assert!(stats["versions"].as_i64().unwrap() >= 20, "{stats}");
+
+    // Blacklisting an owner hides its skills everywhere.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &f.app.db.conn,
+        &format!(
+            "INSERT INTO blacklist (owner, reason) VALUES ('{}', 'test')",
+            f.anthropic
+        ),
+    )
+    .await
+    .unwrap();
+    let (_, search) = json(&f.app, "/api/v1/skills?q=pdf").await;
+    assert!(!names(&search).contains(&"pdf".to_owned()), "{search}");
+    let (status, _) = json(
+        &f.app,
+        &format!("/api/v1/skills/{}/skills/pdf", f.anthropic),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = json(
+        &f.app,
+        &format!("/api/v1/repositories/{}/skills", f.anthropic),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let _ = &f.store;
+}

@@ -1,28 +1,73 @@
-import { render, screen } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { act, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mockFetchRoutes } from './test/fetch.ts';
 import { App } from './App.tsx';
+import { navigate } from './lib/router.tsx';
+import type { SkillSummary } from './api/types.ts';
+import { summary } from './test/fixtures.ts';
+
+const page = (items: SkillSummary[]) => ({
+  items,
+  next_cursor: null,
+  total: items.length,
+  total_exact: true,
+  fuzzy: false,
+  corrected_query: null,
+  facets: null,
+});
+
+beforeEach(() => {
+  window.history.replaceState(null, '', '/');
+  localStorage.clear();
+});
 
 describe('App', () => {
-  it('renders the product name, description, search box and status panel', async () => {
+  it('home shows the search box, totals, and recent and starred skills', async () => {
     mockFetchRoutes({
+      '/api/v1/stats': { status: 200, body: { skills: 1234, repositories: 56, versions: 2000, downloads: 7890, marketplaces: 3 } },
+      '/api/v1/skills': { status: 200, body: page([summary('pdf'), summary('docx')]) },
       '/health': { status: 200, body: { status: 'ok', version: '0.1.0' } },
-      '/health/db': { status: 200, body: { status: 'ok' } },
-      '/health/temporal': { status: 200, body: { status: 'ok' } },
-      '/health/storage': { status: 200, body: { status: 'ok' } },
     });
-
     render(<App />);
-
     expect(screen.getByRole('heading', { level: 1, name: 'Skilldex' })).toBeInTheDocument();
-    expect(screen.getByText(/open registry of Agent Skills/)).toBeInTheDocument();
-    expect(screen.getByRole('search', { name: 'Skill search' })).toBeInTheDocument();
+    expect(screen.getByRole('searchbox', { name: 'Search skills' })).toBeEnabled();
+    expect(await screen.findByText('1,234')).toBeInTheDocument();
+    expect(screen.getByText('7,890')).toBeInTheDocument();
+    const recent = screen.getByRole('region', { name: 'Recently updated' });
+    expect(await within(recent).findByRole('link', { name: 'pdf' })).toHaveAttribute(
+      'href',
+      '/skills/anthropics/skills/pdf',
+    );
+    expect(screen.getByRole('link', { name: /submit a repository/i })).toHaveAttribute('href', '/submit');
+  });
 
-    const search = screen.getByRole('searchbox', { name: 'Search skills' });
-    expect(search).toBeDisabled();
-    expect(search).toHaveAccessibleDescription('Search is coming soon.');
+  it('submitting the home search opens the results page for the query', async () => {
+    const fetch = mockFetchRoutes({
+      '/api/v1/skills': { status: 200, body: page([summary('pdf')]) },
+    });
+    render(<App />);
+    await userEvent.type(screen.getByRole('searchbox', { name: 'Search skills' }), 'pdf files{Enter}');
+    expect(window.location.pathname).toBe('/search');
+    expect(new URLSearchParams(window.location.search).get('q')).toBe('pdf files');
+    await screen.findByText('1 skill');
+    const urls = fetch.mock.calls.map(([input]) => String(input));
+    expect(urls.some((u) => u.includes('q=pdf+files') && u.includes('facets=true'))).toBe(true);
+  });
 
-    expect(screen.getByRole('region', { name: 'Service status' })).toBeInTheDocument();
-    await screen.findByRole('listitem', { name: 'Temporal Up' });
+  it('toggles and remembers the theme', async () => {
+    mockFetchRoutes({});
+    render(<App />);
+    const before = document.documentElement.dataset.theme;
+    await userEvent.click(screen.getByRole('button', { name: /switch to/i }));
+    expect(document.documentElement.dataset.theme).not.toBe(before);
+    expect(localStorage.getItem('skilldex.theme')).toBe(document.documentElement.dataset.theme);
+  });
+
+  it('unknown addresses get a not-found page', async () => {
+    mockFetchRoutes({});
+    render(<App />);
+    act(() => navigate('/no/such/page'));
+    expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
   });
 });

@@ -1,33 +1,121 @@
-import { SearchBox } from './components/SearchBox.tsx';
-import { StatusPanel } from './components/StatusPanel.tsx';
+import { Suspense, lazy, useEffect, useState } from 'react';
+import { Skeleton } from './components/ui.tsx';
+import { Home } from './pages/Home.tsx';
+import { RepositoryPage } from './pages/RepositoryPage.tsx';
+import { Search } from './pages/Search.tsx';
+import { RegistrationView, Submit } from './pages/Submit.tsx';
+import { Link, useLocation, useTitle } from './lib/router.tsx';
+
+// The Markdown stack and the admin pages load only when visited.
+const SkillPage = lazy(() => import('./pages/SkillPage.tsx').then((m) => ({ default: m.SkillPage })));
+const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
+
+type Theme = 'light' | 'dark';
+const THEME_KEY = 'skilldex.theme';
+
+function useTheme(): [Theme, () => void] {
+  const [theme, setTheme] = useState<Theme>(() => {
+    const stored = localStorage.getItem(THEME_KEY);
+    if (stored === 'light' || stored === 'dark') return stored;
+    return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  });
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+  return [
+    theme,
+    () => {
+      const next = theme === 'dark' ? 'light' : 'dark';
+      localStorage.setItem(THEME_KEY, next);
+      setTheme(next);
+    },
+  ];
+}
+
+function segments(pathname: string): string[] {
+  return pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
+}
+
+function Route() {
+  const { pathname } = useLocation();
+  const parts = segments(pathname);
+  const [head, a = '', b = '', c = ''] = parts;
+  if (parts.length === 0) return <Home />;
+  switch (head) {
+    case 'search':
+      return <Search />;
+    case 'skills':
+      if (parts.length === 4) return <SkillPage key={pathname} owner={a} repo={b} name={c} />;
+      break;
+    case 'repositories':
+      if (parts.length === 3) return <RepositoryPage key={pathname} owner={a} repo={b} />;
+      break;
+    case 'submit':
+      return <Submit />;
+    case 'registrations':
+      if (parts.length === 2) return <RegistrationView key={pathname} id={a} />;
+      break;
+    case 'admin':
+      return <Admin />;
+  }
+  return <NotFound />;
+}
+
+function NotFound() {
+  useTitle('Not found');
+  return (
+    <section className="narrow">
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at this address. <Link href="/search">Search the registry</Link> or go to the{' '}
+        <Link href="/">home page</Link>.
+      </p>
+    </section>
+  );
+}
 
 export function App() {
+  const [theme, toggleTheme] = useTheme();
   return (
     <div className="layout">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="site-header">
-        <a className="brand" href="/">
+        <Link className="brand" href="/">
           <span className="brand__mark" aria-hidden="true">
             ◆
           </span>
           Skilldex
-        </a>
+        </Link>
+        <nav className="site-nav" aria-label="Main">
+          <Link href="/search">Browse</Link>
+          <Link href="/submit">Submit a repository</Link>
+          <Link href="/admin">Admin</Link>
+          <button
+            type="button"
+            className="theme-toggle"
+            onClick={toggleTheme}
+            aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          >
+            {theme === 'dark' ? '☀' : '☾'}
+          </button>
+        </nav>
       </header>
 
-      <main className="main">
-        <section className="hero" aria-labelledby="hero-title">
-          <h1 id="hero-title">Skilldex</h1>
-          <p className="hero__tagline">
-            An open registry of Agent Skills: Skilldex finds <code>SKILL.md</code> folders in GitHub
-            repositories, validates them, and publishes versioned archives you can search and install.
-          </p>
-          <SearchBox />
-        </section>
-
-        <StatusPanel />
+      <main className="main" id="main">
+        <Suspense fallback={<Skeleton lines={8} />}>
+          <Route />
+        </Suspense>
       </main>
 
       <footer className="site-footer">
-        <p>Skilldex is open source under the Apache-2.0 license.</p>
+        <p>
+          Skilldex is open source under the Apache-2.0 license · <a href="/api/docs/">API</a>
+        </p>
       </footer>
     </div>
   );

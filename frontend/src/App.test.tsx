@@ -58,10 +58,13 @@ describe('App', () => {
   it('toggles and remembers the theme', async () => {
     mockFetchRoutes({});
     render(<App />);
-    const before = document.documentElement.dataset.theme;
-    await userEvent.click(screen.getByRole('button', { name: /switch to/i }));
-    expect(document.documentElement.dataset.theme).not.toBe(before);
-    expect(localStorage.getItem('skilldex.theme')).toBe(document.documentElement.dataset.theme);
+    // No choice yet: the OS preference applies (no data-theme pinned).
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    await userEvent.click(screen.getByRole('button', { name: /switch to dark/i }));
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    expect(localStorage.getItem('skilldex.theme')).toBe('dark');
+    await userEvent.click(screen.getByRole('button', { name: /switch to light/i }));
+    expect(document.documentElement.dataset.theme).toBe('light');
   });
 
   it('unknown addresses get a not-found page', async () => {

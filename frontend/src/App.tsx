@@ -13,21 +13,25 @@ const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.A
 type Theme = 'light' | 'dark';
 const THEME_KEY = 'skilldex.theme';
 
+/** The theme: the visitor's explicit choice (remembered), else the OS preference. */
 function useTheme(): [Theme, () => void] {
-  const [theme, setTheme] = useState<Theme>(() => {
+  const [choice, setChoice] = useState<Theme | null>(() => {
     const stored = localStorage.getItem(THEME_KEY);
-    if (stored === 'light' || stored === 'dark') return stored;
-    return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+    return stored === 'light' || stored === 'dark' ? stored : null;
   });
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-  }, [theme]);
+    // Without a choice the CSS follows prefers-color-scheme, live.
+    if (choice) document.documentElement.dataset.theme = choice;
+    else delete document.documentElement.dataset.theme;
+  }, [choice]);
+  const effective: Theme =
+    choice ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
   return [
-    theme,
+    effective,
     () => {
-      const next = theme === 'dark' ? 'light' : 'dark';
+      const next = effective === 'dark' ? 'light' : 'dark';
       localStorage.setItem(THEME_KEY, next);
-      setTheme(next);
+      setChoice(next);
     },
   ];
 }

@@ -2,16 +2,19 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test stop bench services-test services-dev services-stop migrate ping fmt lint build ui
+.PHONY: help dev test e2e stop bench services-test services-dev services-stop migrate ping fmt lint build ui
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-dev: ## Start the whole system locally (services, migrations, api, worker, UI); Ctrl-C stops it
-	@scripts/dev.sh
+dev: ## Start the whole system locally (services, migrations, api, worker, UI); Ctrl-C stops it. OFFLINE=1: fake GitHub
+	@scripts/dev.sh $(if $(OFFLINE),--offline)
 
-test: ## Run every check: fmt, clippy, all Rust tests against real services, frontend tests, compose check
+test: ## Run every check: fmt, clippy, all Rust tests against real services, frontend tests, browser tests, compose check
 	@scripts/test.sh
+
+e2e: ## Browser end-to-end tests only: Chromium against a real api + worker + UI (scripts/e2e.sh)
+	@scripts/e2e.sh
 
 stop: ## Stop everything `make dev` started
 	@scripts/stop.sh

@@ -2,9 +2,23 @@
 # `make dev`: the whole system on this machine. Starts whatever of PostgreSQL, Temporal
 # (UI on :8233) and S3 is missing, migrates, runs the api (:8080), the worker and the Vite
 # dev server (:5173), and runs the Ping workflow once. Ctrl-C (or `make stop`) stops all of it.
+#
+#   scripts/dev.sh             GitHub is api.github.com (SKILLDEX_GITHUB_API_URL in .env)
+#   scripts/dev.sh --offline   GitHub is the fake-github server of test-support, serving the
+#                              corpus repositories (anthropics/skills, obra/superpowers), the
+#                              fixture repositories and the hostile ones: a demo without internet
+#                              (`make dev OFFLINE=1`)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+offline=""
+for arg in "$@"; do
+  case "$arg" in
+    --offline) offline=1 ;;
+    *) die "unknown argument: $arg (usage: scripts/dev.sh [--offline])" ;;
+  esac
+done
 
 [ -f .env ] || { cp .env.example .env; log "created .env from .env.example"; }
 set -a
@@ -41,6 +55,20 @@ start_bg() {
   echo $! >"$PIDS/$name.pid"
 }
 
+if [ -n "$offline" ]; then
+  cargo build -p skilldex-test-support --bin fake-github
+  # The fake prints its base URL as the first line on stdout; the rest of its output is logs.
+  url_file="$ROOT/.data/dev/fake-github.url"
+  rm -f "$url_file"
+  setsid "$BIN/fake-github" --port "${SKILLDEX_FAKE_GITHUB_PORT:-8787}" \
+    > >(head -n 1 >"$url_file"; cat >/dev/null) 2> >(sed -u "s/^/[fake-github] /" >&2) &
+  echo $! >"$PIDS/fake-github.pid"
+  wait_for 30 "fake GitHub" test -s "$url_file" || die "fake-github did not start"
+  export SKILLDEX_GITHUB_API_URL
+  SKILLDEX_GITHUB_API_URL="$(cat "$url_file")"
+  log "offline: GitHub is the fake at $SKILLDEX_GITHUB_API_URL (anthropics/skills, obra/superpowers, fixtures)"
+fi
+
 start_bg worker "$BIN/skilldex-worker"
 start_bg api "$BIN/skilldex-api"
 wait_for 30 "api" curl -sf "http://${SKILLDEX_HTTP_ADDR:-127.0.0.1:8080}/health" \
@@ -56,6 +84,7 @@ cat >&2 <<MSG
     api           http://${SKILLDEX_HTTP_ADDR:-127.0.0.1:8080}   (try /health/db)
     Temporal UI   http://127.0.0.1:${SKILLDEX_TEMPORAL_UI_PORT:-8233}
     operator CLI  .tools/venv/bin/temporal workflow list --address ${SKILLDEX_TEMPORAL_ADDRESS#http://}
+    GitHub        ${SKILLDEX_GITHUB_API_URL}${offline:+ (fake: try registering anthropics/skills)}
 
   Ctrl-C or \`make stop\` stops everything.
 MSG

@@ -4,7 +4,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PIDS="$ROOT/.data/dev/pids"
-for name in ui api worker; do
+for name in ui api worker fake-github; do
   file="$PIDS/$name.pid"
   [ -f "$file" ] || continue
   pid="$(cat "$file")"

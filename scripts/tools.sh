@@ -4,7 +4,8 @@
 # .tools/ folder, except Debian packages (root only; otherwise the exact command is printed).
 #
 #   scripts/tools.sh          build + service tools
-#   scripts/tools.sh --all    also the frontend's node modules
+#   scripts/tools.sh --all    also the frontend's node modules and, for the browser tests
+#                             (scripts/e2e.sh), Debian's chromium and frontend/e2e's modules
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,5 +45,17 @@ if [ -n "$want_frontend" ] && [ -f "$ROOT/frontend/package-lock.json" ]; then
     log "npm ci (frontend)"
     (cd "$ROOT/frontend" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$ROOT/frontend/package-lock.json" "$stamp"
+  fi
+fi
+
+# Browser tests: Debian's Chromium (playwright-core drives it; it never downloads a browser)
+# and frontend/e2e's own node modules.
+if [ -n "$want_frontend" ] && [ -f "$ROOT/frontend/e2e/package-lock.json" ]; then
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  stamp="$ROOT/frontend/e2e/node_modules/.skilldex-lock-stamp"
+  if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/frontend/e2e/package-lock.json" "$stamp"; then
+    log "npm ci (frontend/e2e)"
+    (cd "$ROOT/frontend/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$ROOT/frontend/e2e/package-lock.json" "$stamp"
   fi
 fi

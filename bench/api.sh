@@ -30,7 +30,7 @@ DB_NAME="${DB_NAME:-skilldex_bench_api}"
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 
-cargo build --release --locked -p skilldex-api -p skilldex-migration
+build_release_bench
 bin="$ROOT/target/release"
 
 work="$(mktemp -d)"
@@ -94,8 +94,9 @@ for shape in "${order[@]}"; do
   [ "${target:0:1}" = "@" ] && target="$(head -1 "${target:1}")"
   status="$(curl -s -o "$work/probe.json" -w '%{http_code}' "$base$target")"
   [ "$status" = 200 ] || { cat "$work/probe.json"; die "$shape: $target answered $status"; }
+  log "probe $shape: $(python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print("%s results (exact: %s), searched: %s" % (d["total"], d["total_exact"], d.get("corrected_query") or "as typed") if "total" in d else "skill " + d["name"])' "$work/probe.json")"
 done
-log "probe: popular $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("total"), "results")' "$work/probe.json" 2>/dev/null || echo ok)"
 
 results="$work/results.txt"
 : >"$results"

@@ -21,7 +21,7 @@ CONCURRENCY="${CONCURRENCY:-32}"
 LARGE_MIB="${LARGE_MIB:-400}"
 RUNS="${RUNS:-3}"
 
-cargo build --release -p skilldex-worker --bin skilldex-worker --example bench_sync
+build_release_bench
 bin="$ROOT/target/release/examples/bench_sync"
 worker="$ROOT/target/release/skilldex-worker"
 

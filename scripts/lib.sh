@@ -50,6 +50,13 @@ wait_for() {
   done
 }
 
+# The release binaries every benchmark runs, built in one command: one package set means
+# one feature resolution, so switching between benchmarks never rebuilds the shared crates.
+build_release_bench() {
+  cargo build --release --locked -p skilldex-api -p skilldex-migration -p skilldex-worker --bins \
+    --example bench_sync
+}
+
 pg_bin_dir() {
   local dir
   dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"

@@ -632,3 +632,96 @@ async fn repositories_marketplaces_stats_and_the_blacklist() {
     assert_eq!(status, 404);
     let _ = &f.store;
 }
+
+/// Collects every item of a search by following `next_cursor`, as (name, downloads).
+async fn all_pages(app: &TestApp, query: &str) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/api/v1/skills?{query}&limit=100"),
+            Some(c) => format!("/api/v1/skills?{query}&limit=100&cursor={c}"),
+        };
+        let (status, body) = json(app, &path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        for item in body["items"].as_array().unwrap() {
+            out.push((
+                item["name"].as_str().unwrap().to_owned(),
+                item["downloads"].as_i64().unwrap(),
+            ));
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+        assert!(out.len() <= 5_000, "paging does not end");
+    }
+}
+
+/// More than 1,000 matches are read by an index-ordered scan, at most 1,000 are collected
+/// and sorted (see `Density` in routes/skills.rs). Both must give the same order and the
+/// same complete, duplicate-free pages.
+#[tokio::test]
+async fn common_and_rare_words_page_the_same_way() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    // 1,300 skills of one repository: all say "ubiquitous" in their description, 1,100 of
+    // them also in their name; every 100th says "scarce". Listed without a version because
+    // they have errors (like a skill that never validated).
+    app.db
+        .conn
+        .execute_unprepared(
+            "WITH repo AS (INSERT INTO repositories (owner, name, stars) \
+                           VALUES ('bulk-owner', 'bulk', 7) RETURNING id) \
+             INSERT INTO skills (repository_id, name, path, description, has_errors, \
+                                 error_count, download_count) \
+             SELECT repo.id, \
+                    CASE WHEN i <= 1100 THEN 'ubiquitous-' ELSE 'plain-' END || i, \
+                    'skills/s' || i, \
+                    'A ubiquitous helper' || CASE WHEN i % 100 = 0 THEN ' for scarce cases' \
+                                                  ELSE '' END, \
+                    true, 1, (i * 7919) % 1000 \
+             FROM repo, generate_series(1, 1300) AS i",
+        )
+        .await
+        .expect("seed bulk skills");
+
+    // Ties in downloads are ordered by id, which the test does not know: check the order
+    // of the download counts only.
+    let by_downloads = |v: &[(String, i64)]| v.windows(2).all(|w| w[0].1 >= w[1].1);
+    // Relevance: name matches (tier 0) by downloads, then description-only matches.
+    let common = all_pages(&app, "q=ubiquitous").await;
+    assert_eq!(common.len(), 1300, "every match exactly once");
+    let mut unique: Vec<_> = common.iter().map(|(n, _)| n.clone()).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 1300, "no duplicates across pages");
+    let (names, rest) = common.split_at(1100);
+    assert!(names.iter().all(|(n, _)| n.starts_with("ubiquitous-")));
+    assert!(rest.iter().all(|(n, _)| n.starts_with("plain-")));
+    assert!(by_downloads(names) && by_downloads(rest));
+    let (_, first) = json(&app, "/api/v1/skills?q=ubiquitous").await;
+    assert_eq!(first["total"], 1000);
+    assert_eq!(first["total_exact"], false);
+
+    // A rare word (13 matches): collected, then sorted; tier 0 is empty here.
+    let rare = all_pages(&app, "q=scarce").await;
+    assert_eq!(rare.len(), 13);
+    assert!(rare.iter().all(|(n, _)| n.ends_with("00")));
+    assert!(by_downloads(&rare));
+    let (_, first) = json(&app, "/api/v1/skills?q=scarce").await;
+    assert_eq!(first["total"], 13);
+    assert_eq!(first["total_exact"], true);
+
+    // Other sorts page identically whichever way the matches are read.
+    for (query, expected) in [("q=ubiquitous&sort=name", 1300), ("q=scarce&sort=name", 13)] {
+        let got = all_pages(&app, query).await;
+        let mut sorted = got.clone();
+        sorted.sort_by_key(|(n, _)| n.to_lowercase());
+        assert_eq!(got.len(), expected, "{query}");
+        assert_eq!(got, sorted, "{query}");
+    }
+    let downloads = all_pages(&app, "q=ubiquitous&sort=downloads").await;
+    assert_eq!(downloads.len(), 1300);
+    assert!(by_downloads(&downloads));
+}

@@ -44,11 +44,14 @@ function installProbe() {
       .split(/\s+/)
       .filter((w) => w.length >= 2);
 
-  // Links of the main content (not the header, navigation or the search form) naming a word.
-  const matchingLinks = () => {
+  // Search results of the main content (a skill card, whose name or description names a
+  // word; a description match shows no word in the link) or, on pages without cards, links.
+  const matchingResults = () => {
     const root = document.querySelector('main') ?? document.body;
     const wanted = words();
-    return [...root.querySelectorAll('a[href]')].filter((a) => {
+    const cards = [...root.querySelectorAll('.skill-card')];
+    const candidates = cards.length > 0 ? cards : [...root.querySelectorAll('a[href]')];
+    return candidates.filter((a) => {
       if (a.closest('nav, header, form, [role="search"]')) return false;
       const text = (a.textContent ?? '').toLowerCase();
       return wanted.some((w) => text.includes(w));
@@ -57,7 +60,7 @@ function installProbe() {
 
   const check = () => {
     if (probe.start === null || probe.found !== null) return;
-    const shown = matchingLinks().some((a) => {
+    const shown = matchingResults().some((a) => {
       const earlier = probe.before.get(a);
       return earlier === undefined || earlier !== a.innerHTML || probe.responseSeen;
     });
@@ -68,7 +71,7 @@ function installProbe() {
 
   probe.arm = (query) => {
     probe.query = query;
-    for (const a of matchingLinks()) probe.before.set(a, a.innerHTML);
+    for (const a of matchingResults()) probe.before.set(a, a.innerHTML);
   };
 
   document.addEventListener(

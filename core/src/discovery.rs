@@ -62,6 +62,14 @@ pub struct DiscoveryInput {
     /// Most `SyncRepository` children running at once (1..=[`MAX_CONCURRENCY`]).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: u32,
+    /// What started the run (`schedule` or `admin`); the run records it as the
+    /// `SkilldexTrigger` search attribute. Inputs without it come from schedules.
+    #[serde(default = "default_trigger")]
+    pub trigger: crate::sync::SyncTrigger,
+}
+
+fn default_trigger() -> crate::sync::SyncTrigger {
+    crate::sync::SyncTrigger::Schedule
 }
 
 /// Result of the `Discovery` workflow.

@@ -75,6 +75,7 @@ async fn enabled_sources(db: &DatabaseConnection) -> anyhow::Result<Vec<Source>>
                 query,
                 max_repositories: max.and_then(|m| u32::try_from(m).ok()),
                 max_concurrency: DEFAULT_MAX_CONCURRENCY,
+                trigger: crate::sync::SyncTrigger::Schedule,
             },
             key,
         });

@@ -13,7 +13,8 @@ use skilldex_core::{
         DEFAULT_MAX_CONCURRENCY, DiscoveryInput, DiscoveryKind, DiscoveryOutput,
         discovery_schedule_id, discovery_workflow_id,
     },
-    workflows::Discovery,
+    sync::SyncTrigger,
+    workflows::{Discovery, TRIGGER_ATTRIBUTE},
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, FakeRepo, MODE_FILE, valid_skill_md},
@@ -104,6 +105,7 @@ async fn discovery_syncs_each_repository_once_skips_blacklist_and_respects_limit
         query: format!("topic:{TOPIC}"),
         max_repositories: None,
         max_concurrency: 2,
+        trigger: SyncTrigger::Admin,
     };
 
     fake.clear_requests();
@@ -121,6 +123,16 @@ async fn discovery_syncs_each_repository_once_skips_blacklist_and_respects_limit
     );
     let archives = fake.requests().iter().filter(|r| r.is_archive()).count();
     assert_eq!(archives, 4, "each repository downloaded exactly once");
+    // The run records its trigger for `temporal workflow list --query 'SkilldexTrigger=…'`.
+    let described = client
+        .get_workflow_handle::<Discovery>(id.clone())
+        .describe(Default::default())
+        .await
+        .expect("describe the Discovery run");
+    assert_eq!(
+        described.search_attributes().get(&TRIGGER_ATTRIBUTE),
+        Some("admin".to_string())
+    );
     assert_eq!(
         scalar(
             &db.conn,
@@ -177,6 +189,7 @@ async fn discovery_syncs_each_repository_once_skips_blacklist_and_respects_limit
         query: "filename:SKILL.md".into(),
         max_repositories: None,
         max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        trigger: SyncTrigger::Admin,
     };
     let (_, output) = discover(&client, &worker.task_queue, code, 3).await;
     assert_eq!(output.found, 6, "{output:?}");
@@ -267,6 +280,11 @@ async fn schedules_follow_discovery_sources_idempotently() {
     let input: DiscoveryInput = start.args().await.expect("args").expect("an input");
     assert_eq!(input.source_key, a);
     assert_eq!(input.kind, DiscoveryKind::TopicSearch);
+    assert_eq!(
+        input.trigger,
+        SyncTrigger::Schedule,
+        "runs say they were scheduled"
+    );
 
     // The schedule listing (eventually consistent) shows both.
     let wanted = vec![id_a.clone(), id_b.clone()];
@@ -360,6 +378,7 @@ async fn a_failing_child_is_counted_and_the_others_still_sync() {
         query: format!("topic:{HOSTILE_TOPIC}"),
         max_repositories: None,
         max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        trigger: SyncTrigger::Admin,
     };
     let (_, output) = discover(&client, &worker.task_queue, input, 1).await;
     assert_eq!(

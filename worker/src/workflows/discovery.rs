@@ -38,6 +38,14 @@ impl DiscoveryWorkflow {
         ctx: &mut WorkflowContext<Self>,
         input: DiscoveryInput,
     ) -> WorkflowResult<DiscoveryOutput> {
+        // A schedule's start action cannot carry search attributes (the SDK has no field
+        // for them), so every run records its own trigger. Patched: runs started before
+        // this command existed replay without it.
+        if ctx.patched("discovery-trigger-attribute") {
+            ctx.upsert_search_attributes([
+                TRIGGER_ATTRIBUTE.value_set(input.trigger.as_str().to_string())
+            ]);
+        }
         ctx.execute_activity(
             DiscoveryActivities::record_run,
             RecordRun {

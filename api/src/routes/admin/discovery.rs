@@ -439,6 +439,7 @@ async fn run_source(
         query: source.query.clone(),
         max_repositories: source.max_repositories.and_then(|m| u32::try_from(m).ok()),
         max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        trigger: skilldex_core::sync::SyncTrigger::Admin,
     };
     let workflow_id = discovery_workflow_id(&source.key, Utc::now().timestamp());
     let client = state.temporal.client().await.map_err(|e| {

@@ -725,3 +725,70 @@ async fn common_and_rare_words_page_the_same_way() {
     assert_eq!(downloads.len(), 1300);
     assert!(by_downloads(&downloads));
 }
+
+/// A plugin hosted in another repository lists that repository's skills once both are
+/// indexed, whichever was indexed first.
+#[tokio::test]
+async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
+    let app = TestApp::spawn().await;
+    let store = ObjectStore::new(&s3_settings());
+    let market = unique_owner("market");
+    let hosted = unique_owner("hosted");
+    let marketplace = serde_json::json!({
+        "name": "mixed",
+        "owner": { "name": "Test" },
+        "plugins": [
+            { "name": "remote", "source": { "source": "github", "repo": format!("{hosted}/tools") } }
+        ]
+    })
+    .to_string();
+    let market_tree = tree(&[(".claude-plugin/marketplace.json", &marketplace)]);
+    let skill = "---\nname: remote-skill\ndescription: A skill hosted next door.\n---\nBody.\n";
+    let hosted_tree = tree(&[("skills/remote-skill/SKILL.md", skill)]);
+    // The marketplace first: its plugin's repository is not indexed yet.
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&market, "plugins"),
+        market_tree.path(),
+        COMMIT_1,
+        1,
+    )
+    .await;
+    let path = format!("/api/v1/marketplaces/{market}/plugins");
+    let (status, body) = json(&app, &path).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["plugins"][0]["skills"].as_array().map(Vec::len),
+        Some(0),
+        "{body}"
+    );
+
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&hosted, "tools"),
+        hosted_tree.path(),
+        COMMIT_1,
+        1,
+    )
+    .await;
+    let (_, body) = json(&app, &path).await;
+    let skills = body["plugins"][0]["skills"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(skills.len(), 1, "{body}");
+    assert_eq!(skills[0]["name"], "remote-skill");
+    assert_eq!(skills[0]["owner"], hosted.as_str());
+    // Search filters by plugin and marketplace see it too.
+    for filter in ["plugin=remote", "marketplace=mixed"] {
+        let (status, body) = json(&app, &format!("/api/v1/skills?{filter}")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            names(&body),
+            vec!["remote-skill".to_string()],
+            "{filter}: {body}"
+        );
+    }
+}

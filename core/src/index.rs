@@ -242,6 +242,17 @@ async fn write(
     plan: &Plan,
 ) -> Result<IndexSummary, IndexError> {
     let repository_id = upsert_repository(txn, w, manifest).await?;
+    // Plugins of other marketplaces hosted here (`"source": "github"`) were recorded before
+    // this repository had a row; point them at it now. Writes nothing when already linked.
+    txn.execute_raw(stmt(
+        LINK_GITHUB_PLUGINS,
+        [
+            repository_id.into(),
+            format!("{}/{}", manifest.repo.owner, manifest.repo.name).into(),
+        ],
+    ))
+    .await
+    .map_err(w.err("link plugins hosted here"))?;
 
     // Skills: upsert all, learn every id (changed or not).
     let skill_ids: HashMap<String, Uuid> = if manifest.skills.is_empty() {
@@ -621,6 +632,12 @@ DELETE FROM plugins
 WHERE marketplace_id = $1 AND name NOT IN (SELECT jsonb_array_elements_text($2::jsonb))
 "#;
 
+const LINK_GITHUB_PLUGINS: &str = r#"
+UPDATE plugins SET source_repository_id = $1
+WHERE source_kind = 'github' AND lower(source->>'repo') = lower($2)
+  AND source_repository_id IS DISTINCT FROM $1
+"#;
+
 /// `source_repository_id`: this repository for `relative` sources, the indexed repository
 /// named by `source.repo` for `github` sources, NULL otherwise.
 const UPSERT_PLUGINS: &str = r#"
@@ -723,6 +740,48 @@ pub async fn last_indexed_commit(
         Some(row) => get::<Option<String>>(&row, "last_indexed_commit")
             .map_err(repo_err("read last indexed commit", repo)),
     }
+}
+
+/// The GitHub repositories the plugins of `marketplace_repo`'s marketplace come from
+/// (`github` sources, and `url` / `git-subdir` sources on github.com), without the
+/// marketplace repository itself, in plugin-name order. Sources on other hosts are skipped.
+pub async fn plugin_source_repositories(
+    db: &DatabaseConnection,
+    marketplace_repo: &RepoName,
+) -> Result<Vec<RepoName>, IndexError> {
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT p.source_kind, p.source FROM plugins p \
+             JOIN marketplaces m ON m.id = p.marketplace_id \
+             JOIN repositories r ON r.id = m.repository_id \
+             WHERE lower(r.host) = lower($1) AND lower(r.owner) = lower($2) \
+               AND lower(r.name) = lower($3) \
+               AND p.source_kind IN ('github', 'url', 'git_subdir') \
+             ORDER BY p.name",
+            repo_values(marketplace_repo),
+        ))
+        .await
+        .map_err(repo_err("read plugin sources", marketplace_repo))?;
+    let mut out: Vec<RepoName> = Vec::new();
+    for row in &rows {
+        let (kind, source) = get_pair::<String, Json>(row, "source_kind", "source")
+            .map_err(repo_err("read plugin sources", marketplace_repo))?;
+        let named = match kind.as_str() {
+            "github" => source.get("repo"),
+            _ => source.get("url"),
+        };
+        let Some(repo) = named
+            .and_then(Json::as_str)
+            .and_then(|s| RepoName::parse(s).ok())
+        else {
+            continue;
+        };
+        let same = |a: &RepoName, b: &RepoName| a.full_name().eq_ignore_ascii_case(&b.full_name());
+        if !same(&repo, marketplace_repo) && !out.iter().any(|r| same(r, &repo)) {
+            out.push(repo);
+        }
+    }
+    Ok(out)
 }
 
 /// Whether the repository, or its whole owner, is blacklisted (case-insensitive).

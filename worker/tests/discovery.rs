@@ -18,7 +18,7 @@ use skilldex_core::{
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, FakeRepo, MODE_FILE, valid_skill_md},
-    migrated_database, scalar, temporal_settings,
+    migrated_database, scalar, temporal_settings, unique_owner,
 };
 use skilldex_worker::schedules::sync_schedules;
 use temporalio_client::{
@@ -402,5 +402,119 @@ async fn a_failing_child_is_counted_and_the_others_still_sync() {
         1,
         "the failure is recorded on its repository"
     );
+    worker.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketplace_source_also_syncs_the_repositories_its_plugins_come_from() {
+    let market = unique_owner("disco-market");
+    let hosted = unique_owner("disco-hosted");
+    let by_url = unique_owner("disco-url");
+    let banned = unique_owner("disco-banned");
+    let marketplace = serde_json::json!({
+        "name": "test-market",
+        "owner": { "name": "Test" },
+        "plugins": [
+            { "name": "local", "source": "./plugins/local" },
+            { "name": "hosted", "source": { "source": "github", "repo": format!("{hosted}/tools") } },
+            { "name": "by-url", "source": { "source": "url", "url": format!("https://github.com/{by_url}/kit.git") } },
+            { "name": "banned", "source": { "source": "github", "repo": format!("{banned}/bad") } },
+            { "name": "elsewhere", "source": { "source": "url", "url": "https://gitlab.com/someone/thing.git" } },
+            { "name": "npm", "source": { "source": "npm", "package": "@someone/thing" } }
+        ]
+    });
+    let fake = FakeGithub::builder()
+        .repos([
+            FakeRepo::from_files(
+                &market,
+                "plugins",
+                [
+                    (
+                        ".claude-plugin/marketplace.json".to_string(),
+                        marketplace.to_string(),
+                        MODE_FILE,
+                    ),
+                    (
+                        "plugins/local/skills/local-skill/SKILL.md".to_string(),
+                        valid_skill_md("local-skill"),
+                        MODE_FILE,
+                    ),
+                ],
+            ),
+            skill_repo(&hosted, "tools", &["hosted-skill"], 3),
+            skill_repo(&by_url, "kit", &["url-skill"], 2),
+            skill_repo(&banned, "bad", &["bad-skill"], 1),
+        ])
+        .start()
+        .await;
+    let db = migrated_database().await;
+    exec(
+        &db.conn,
+        &format!("INSERT INTO blacklist (owner, repo, reason) VALUES ('{banned}', NULL, 'spam')"),
+    )
+    .await;
+    let worker = TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let input = DiscoveryInput {
+        source_key: "market".into(),
+        kind: DiscoveryKind::Marketplace,
+        query: format!("{market}/plugins"),
+        max_repositories: None,
+        max_concurrency: 2,
+        trigger: SyncTrigger::Admin,
+    };
+    let (_, output) = discover(&client, &worker.task_queue, input, 1).await;
+    assert_eq!(
+        output,
+        DiscoveryOutput {
+            found: 4,
+            skipped_blacklisted: 1,
+            started: 3,
+            succeeded: 3,
+            failed: 0,
+            already_running: 0,
+        },
+        "the marketplace, then the two GitHub repositories its plugins come from"
+    );
+    let indexed = scalar(
+        &db.conn,
+        "SELECT count(*) FROM skills \
+         WHERE name IN ('local-skill', 'hosted-skill', 'url-skill') AND status = 'active'",
+    )
+    .await;
+    assert_eq!(indexed, 3);
+    assert_eq!(
+        scalar(
+            &db.conn,
+            "SELECT count(*) FROM skills WHERE name = 'bad-skill'"
+        )
+        .await,
+        0
+    );
+    // The plugin hosted elsewhere now points at its indexed repository.
+    assert_eq!(
+        scalar(
+            &db.conn,
+            &format!(
+                "SELECT count(*) FROM plugins p JOIN repositories r \
+                 ON r.id = p.source_repository_id \
+                 WHERE p.name = 'hosted' AND r.owner = '{hosted}' AND r.name = 'tools'"
+            ),
+        )
+        .await,
+        1
+    );
+
+    // A limit counts the followed repositories too.
+    let limited = DiscoveryInput {
+        source_key: "market".into(),
+        kind: DiscoveryKind::Marketplace,
+        query: format!("{market}/plugins"),
+        max_repositories: Some(2),
+        max_concurrency: 2,
+        trigger: SyncTrigger::Admin,
+    };
+    let (_, output) = discover(&client, &worker.task_queue, limited, 2).await;
+    assert_eq!(output.started, 2, "{output:?}");
     worker.stop();
 }

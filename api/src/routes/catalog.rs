@@ -220,11 +220,20 @@ pub async fn get_marketplace(
     let skill_rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
+            // Plugins in the marketplace repository list their skills (plugin_skills);
+            // a plugin hosted in another GitHub repository has that repository's skills,
+            // once it is indexed (`source_repository_id`).
             format!(
-                "SELECT ps.plugin_id, {SUMMARY_COLUMNS} FROM plugin_skills ps \
+                "SELECT * FROM (\
+                 SELECT ps.plugin_id, {SUMMARY_COLUMNS} FROM plugin_skills ps \
                  JOIN plugins pl ON pl.id = ps.plugin_id \
                  JOIN {SUMMARY_FROM} ON s.id = ps.skill_id \
-                 WHERE pl.marketplace_id = $1 AND {LISTED} ORDER BY lower(s.name)"
+                 WHERE pl.marketplace_id = $1 AND {LISTED} \
+                 UNION ALL \
+                 SELECT pl.id AS plugin_id, {SUMMARY_COLUMNS} FROM plugins pl \
+                 JOIN {SUMMARY_FROM} ON s.repository_id = pl.source_repository_id \
+                 WHERE pl.marketplace_id = $1 AND pl.source_kind = 'github' AND {LISTED}\
+                 ) plugin_skills_all ORDER BY lower(name)"
             ),
             [marketplace_id.into()],
         ))

@@ -335,9 +335,15 @@ impl Filters {
             sql.push(&format!(" AND s.license = {p}"));
         }
         if self.marketplace.is_some() || self.plugin.is_some() {
+            // A plugin's skills: linked ones (plugins in the marketplace repository), or all
+            // of its own repository's (a plugin hosted elsewhere on GitHub).
             sql.push(
-                " AND EXISTS (SELECT 1 FROM plugin_skills ps JOIN plugins pl ON pl.id = ps.plugin_id \
-                 JOIN marketplaces m ON m.id = pl.marketplace_id WHERE ps.skill_id = s.id",
+                " AND EXISTS (SELECT 1 FROM plugins pl \
+                 JOIN marketplaces m ON m.id = pl.marketplace_id \
+                 WHERE (EXISTS (SELECT 1 FROM plugin_skills ps \
+                                WHERE ps.plugin_id = pl.id AND ps.skill_id = s.id) \
+                        OR (pl.source_kind = 'github' \
+                            AND pl.source_repository_id = s.repository_id))",
             );
             if let Some(marketplace) = &self.marketplace {
                 let p = sql.bind(marketplace.to_lowercase());

@@ -1,6 +1,7 @@
 //! Activities of `Discovery`: one page of a discovery source per call (GitHub search, or the
-//! one repository of a marketplace source), filtered against the blacklist, and the run
-//! recorded on its `discovery_sources` row.
+//! one repository of a marketplace source), the repositories an indexed marketplace's
+//! plugins come from, each filtered against the blacklist, and the run recorded on its
+//! `discovery_sources` row.
 //!
 //! Payloads stay small: a page answers with repository names only. GitHub rate limits and
 //! outages fail the activity as retryable, with GitHub's delay when it gave one.
@@ -142,8 +143,8 @@ impl DiscoveryActivities {
             }
             DiscoveryKind::Marketplace => {
                 // The marketplace repository itself: its sync indexes the marketplace, its
-                // plugins and its skills. Plugins hosted in other repositories are not
-                // followed yet.
+                // plugins and its skills. Plugins hosted in other repositories are read
+                // from that index afterwards (`plugin_sources`).
                 let repo = RepoName::parse(&input.query).map_err(|e| {
                     non_retryable(
                         failure_kind::INVALID_SOURCE,
@@ -166,6 +167,26 @@ impl DiscoveryActivities {
                 .await
                 .map_err(db_failure)?;
             out.repositories.push(Candidate { repo, blacklisted });
+        }
+        Ok(out)
+    }
+
+    /// The repositories the plugins of an indexed marketplace come from, blacklist marked.
+    #[activity]
+    pub async fn plugin_sources(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        marketplace: RepoName,
+    ) -> Result<Vec<Candidate>, ActivityError> {
+        let repos = index::plugin_source_repositories(&self.db, &marketplace)
+            .await
+            .map_err(db_failure)?;
+        let mut out = Vec::with_capacity(repos.len());
+        for repo in repos {
+            let blacklisted = index::is_blacklisted(&self.db, &repo)
+                .await
+                .map_err(db_failure)?;
+            out.push(Candidate { repo, blacklisted });
         }
         Ok(out)
     }

@@ -5,7 +5,7 @@ use std::{
 };
 
 use skilldex_core::{
-    discovery::{DiscoveryInput, DiscoveryOutput, MAX_CONCURRENCY},
+    discovery::{DiscoveryInput, DiscoveryKind, DiscoveryOutput, MAX_CONCURRENCY},
     github::MAX_SEARCH_RESULTS,
     sync::{RepoName, SyncInput, SyncTrigger},
     workflows::{REPOSITORY_ATTRIBUTE, SyncRepository, TRIGGER_ATTRIBUTE},
@@ -17,13 +17,15 @@ use temporalio_sdk::{
     StartChildWorkflowExecutionFailedCause, WorkflowContext, WorkflowResult, workflows::join_all,
 };
 
-use crate::activities::discovery::{DiscoveryActivities, PageRequest, RecordRun};
+use crate::activities::discovery::{Candidate, DiscoveryActivities, PageRequest, RecordRun};
 
 /// Implements the `Discovery` contract of `skilldex_core::workflows`: page through one
 /// discovery source, drop blacklisted and duplicate repositories, and sync the rest as
 /// `SyncRepository` children, at most `max_concurrency` at a time. A child that fails or
 /// whose repository is already syncing is counted, never fatal; up-to-date repositories are
-/// cheap children (SyncRepository stops after one GitHub call).
+/// cheap children (SyncRepository stops after one GitHub call). A marketplace source syncs
+/// the marketplace repository first, then the repositories its plugins come from (read
+/// from the fresh index), within the same limits.
 #[workflow]
 #[derive(Default)]
 pub struct DiscoveryWorkflow;
@@ -57,12 +59,17 @@ impl DiscoveryWorkflow {
         .await?;
 
         let limit = input.max_repositories.map(|m| m as usize);
+        let mut admit = Admission {
+            limit,
+            admitted: 0,
+            first: None,
+            seen: BTreeSet::new(),
+        };
         let mut output = DiscoveryOutput::default();
-        let mut seen = BTreeSet::new();
         let mut queue = VecDeque::new();
         let mut page = Some(1);
         'pages: while let Some(number) = page.filter(|n| *n <= MAX_PAGES) {
-            if limit.is_some_and(|l| queue.len() >= l) {
+            if admit.full() {
                 break;
             }
             let result = ctx
@@ -77,55 +84,116 @@ impl DiscoveryWorkflow {
                 )
                 .await?;
             for candidate in result.repositories {
-                if !seen.insert(candidate.repo.full_name().to_ascii_lowercase()) {
-                    continue;
-                }
-                if limit.is_some_and(|l| queue.len() >= l) {
+                if admit.full() {
                     break 'pages;
                 }
-                output.found += 1;
-                if candidate.blacklisted {
-                    output.skipped_blacklisted += 1;
-                } else {
-                    queue.push_back(candidate.repo);
-                }
+                admit.offer(candidate, &mut output, &mut queue);
             }
             page = result.next_page;
         }
 
         let lanes = input.max_concurrency.clamp(1, MAX_CONCURRENCY) as usize;
-        let queue = Rc::new(RefCell::new(queue));
-        let counts = Rc::new(RefCell::new(output));
-        let lanes = (0..lanes).map(|_| {
-            let ctx = ctx.clone();
-            let queue = queue.clone();
-            let counts = counts.clone();
-            async move {
-                loop {
-                    let Some(repo) = queue.borrow_mut().pop_front() else {
+        let mut output = sync_all(ctx, queue, lanes, output).await;
+
+        if input.kind == DiscoveryKind::Marketplace && !admit.full() {
+            if let Some(marketplace) = admit.first.clone() {
+                let sources = ctx
+                    .execute_activity(
+                        DiscoveryActivities::plugin_sources,
+                        marketplace,
+                        super::short_activity(),
+                    )
+                    .await?;
+                let mut queue = VecDeque::new();
+                for candidate in sources {
+                    if admit.full() {
                         break;
-                    };
-                    let outcome = sync_child(&ctx, repo).await;
-                    let mut counts = counts.borrow_mut();
-                    match outcome {
-                        ChildOutcome::Succeeded => {
-                            counts.started += 1;
-                            counts.succeeded += 1;
-                        }
-                        ChildOutcome::Failed => {
-                            counts.started += 1;
-                            counts.failed += 1;
-                        }
-                        ChildOutcome::AlreadyRunning => counts.already_running += 1,
-                        ChildOutcome::NotStarted => counts.failed += 1,
                     }
+                    admit.offer(candidate, &mut output, &mut queue);
                 }
+                output = sync_all(ctx, queue, lanes, output).await;
             }
-        });
-        join_all(lanes).await;
-        let output = counts.borrow().clone();
+        }
         Ok(output)
     }
+}
+
+/// Which candidates a run takes: each repository once (GitHub names are case-insensitive),
+/// at most `limit` of them, blacklisted ones counted but not synced.
+struct Admission {
+    limit: Option<usize>,
+    admitted: usize,
+    seen: BTreeSet<String>,
+    /// The first repository taken (for a marketplace source, the marketplace).
+    first: Option<RepoName>,
+}
+
+impl Admission {
+    fn full(&self) -> bool {
+        self.limit.is_some_and(|l| self.admitted >= l)
+    }
+
+    fn offer(
+        &mut self,
+        candidate: Candidate,
+        output: &mut DiscoveryOutput,
+        queue: &mut VecDeque<RepoName>,
+    ) {
+        if self.full()
+            || !self
+                .seen
+                .insert(candidate.repo.full_name().to_ascii_lowercase())
+        {
+            return;
+        }
+        output.found += 1;
+        if candidate.blacklisted {
+            output.skipped_blacklisted += 1;
+        } else {
+            self.admitted += 1;
+            self.first.get_or_insert_with(|| candidate.repo.clone());
+            queue.push_back(candidate.repo);
+        }
+    }
+}
+
+/// Syncs every queued repository as a child, `lanes` at a time, adding to `output`'s counts.
+async fn sync_all(
+    ctx: &WorkflowContext<DiscoveryWorkflow>,
+    queue: VecDeque<RepoName>,
+    lanes: usize,
+    output: DiscoveryOutput,
+) -> DiscoveryOutput {
+    let queue = Rc::new(RefCell::new(queue));
+    let counts = Rc::new(RefCell::new(output));
+    let lanes = (0..lanes).map(|_| {
+        let ctx = ctx.clone();
+        let queue = queue.clone();
+        let counts = counts.clone();
+        async move {
+            loop {
+                let Some(repo) = queue.borrow_mut().pop_front() else {
+                    break;
+                };
+                let outcome = sync_child(&ctx, repo).await;
+                let mut counts = counts.borrow_mut();
+                match outcome {
+                    ChildOutcome::Succeeded => {
+                        counts.started += 1;
+                        counts.succeeded += 1;
+                    }
+                    ChildOutcome::Failed => {
+                        counts.started += 1;
+                        counts.failed += 1;
+                    }
+                    ChildOutcome::AlreadyRunning => counts.already_running += 1,
+                    ChildOutcome::NotStarted => counts.failed += 1,
+                }
+            }
+        }
+    });
+    join_all(lanes).await;
+    counts.take()
 }
 
 enum ChildOutcome {

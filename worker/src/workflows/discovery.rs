@@ -95,24 +95,25 @@ impl DiscoveryWorkflow {
         let lanes = input.max_concurrency.clamp(1, MAX_CONCURRENCY) as usize;
         let mut output = sync_all(ctx, queue, lanes, output).await;
 
-        if input.kind == DiscoveryKind::Marketplace && !admit.full() {
-            if let Some(marketplace) = admit.first.clone() {
-                let sources = ctx
-                    .execute_activity(
-                        DiscoveryActivities::plugin_sources,
-                        marketplace,
-                        super::short_activity(),
-                    )
-                    .await?;
-                let mut queue = VecDeque::new();
-                for candidate in sources {
-                    if admit.full() {
-                        break;
-                    }
-                    admit.offer(candidate, &mut output, &mut queue);
+        if input.kind == DiscoveryKind::Marketplace
+            && !admit.full()
+            && let Some(marketplace) = admit.first.clone()
+        {
+            let sources = ctx
+                .execute_activity(
+                    DiscoveryActivities::plugin_sources,
+                    marketplace,
+                    super::short_activity(),
+                )
+                .await?;
+            let mut queue = VecDeque::new();
+            for candidate in sources {
+                if admit.full() {
+                    break;
                 }
-                output = sync_all(ctx, queue, lanes, output).await;
+                admit.offer(candidate, &mut output, &mut queue);
             }
+            output = sync_all(ctx, queue, lanes, output).await;
         }
         Ok(output)
     }

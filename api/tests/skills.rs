@@ -792,3 +792,77 @@ async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
         );
     }
 }
+
+/// Yanking the newest version moves `latest` back; a later sync of a commit that still
+/// holds the yanked content (another skill changed) must not bring it back.
+#[tokio::test]
+async fn a_resync_does_not_make_a_yanked_version_latest_again() {
+    let app = TestApp::spawn().await;
+    let store = ObjectStore::new(&s3_settings());
+    let owner = unique_owner("yank");
+    let notes = |body: &str| {
+        format!("---\nname: notes\ndescription: Take notes. {body}\n---\n# Notes\n\n{body}\n")
+    };
+    let other = "---\nname: other\ndescription: Another skill.\n---\nBody.\n";
+    let v1 = tree(&[("skills/notes/SKILL.md", &notes("first"))]);
+    let v2 = tree(&[("skills/notes/SKILL.md", &notes("second"))]);
+    let v3 = tree(&[
+        ("skills/notes/SKILL.md", &notes("second")),
+        ("skills/other/SKILL.md", other),
+    ]);
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        v1.path(),
+        COMMIT_1,
+        1,
+    )
+    .await;
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        v2.path(),
+        COMMIT_2,
+        1,
+    )
+    .await;
+    let base = format!("/api/v1/skills/{owner}/kit/notes");
+    let (_, versions) = json(&app, &format!("{base}/versions")).await;
+    let newest = versions["items"][0]["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let older = versions["items"][1]["content_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // What the admin yank does: mark the version, point latest at the newest unyanked one.
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db.conn,
+        &format!(
+            "UPDATE skill_versions SET yanked = true, yanked_at = now(), yanked_reason = 'bad' \
+             WHERE content_hash = '{newest}'; \
+             UPDATE skills SET latest_version_id = \
+               (SELECT id FROM skill_versions WHERE content_hash = '{older}') \
+             WHERE name = 'notes'"
+        ),
+    )
+    .await
+    .unwrap();
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        v3.path(),
+        "3333333333333333333333333333333333333333",
+        1,
+    )
+    .await;
+    let (_, latest) = json(&app, &format!("{base}/versions/latest")).await;
+    assert_eq!(latest["content_hash"], older.as_str(), "{latest}");
+    let (_, other_page) = json(&app, &format!("/api/v1/skills/{owner}/kit/other")).await;
+    assert!(other_page["latest_version"].is_object(), "{other_page}");
+}

@@ -587,11 +587,13 @@ ON CONFLICT (version_id, path) DO NOTHING
 "#;
 
 /// Points each publishable skill at the version with its content hash, new or old.
+/// A yanked version never becomes `latest` again (the repository may still hold its
+/// content); the skill keeps the newest unyanked one the yank chose.
 const SET_LATEST_VERSIONS: &str = r#"
 UPDATE skills AS s SET latest_version_id = v.id
 FROM jsonb_to_recordset($1::jsonb) AS x(skill_id uuid, content_hash text)
 JOIN skill_versions v ON v.skill_id = x.skill_id AND v.content_hash = x.content_hash
-WHERE s.id = x.skill_id AND s.latest_version_id IS DISTINCT FROM v.id
+WHERE s.id = x.skill_id AND NOT v.yanked AND s.latest_version_id IS DISTINCT FROM v.id
 "#;
 
 const MARK_REMOVED: &str = r#"
@@ -728,16 +730,27 @@ pub async fn last_indexed_commit(
     db: &DatabaseConnection,
     repo: &RepoName,
 ) -> Result<Option<String>, IndexError> {
+    Ok(indexed_state(db, repo)
+        .await?
+        .and_then(|(_, commit)| commit))
+}
+
+/// The repository's row id and last indexed commit, when it has a row.
+pub async fn indexed_state(
+    db: &DatabaseConnection,
+    repo: &RepoName,
+) -> Result<Option<(Uuid, Option<String>)>, IndexError> {
     let row = db
         .query_one_raw(stmt(
-            &format!("SELECT last_indexed_commit FROM repositories WHERE {REPO_MATCH}"),
+            &format!("SELECT id, last_indexed_commit FROM repositories WHERE {REPO_MATCH}"),
             repo_values(repo),
         ))
         .await
         .map_err(repo_err("read last indexed commit", repo))?;
     match row {
         None => Ok(None),
-        Some(row) => get::<Option<String>>(&row, "last_indexed_commit")
+        Some(row) => get_pair::<Uuid, Option<String>>(&row, "id", "last_indexed_commit")
+            .map(Some)
             .map_err(repo_err("read last indexed commit", repo)),
     }
 }

@@ -124,6 +124,10 @@ async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
     let done = finished(&db.conn, again.id).await;
     assert_eq!(done.status, "succeeded");
     assert_eq!(done.result.unwrap()["up_to_date"], true);
+    assert!(
+        done.repository_id.is_some(),
+        "an up-to-date sync names its repository"
+    );
 
     // A repository GitHub does not know fails with a readable reason.
     let missing = RepoName::new(unique_owner("nobody"), "nothing-here").unwrap();

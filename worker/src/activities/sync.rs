@@ -72,6 +72,9 @@ pub struct HeadCheck {
     pub head: String,
     pub last_indexed: Option<String>,
     pub blacklisted: bool,
+    /// The repository's row, when it has one (an up-to-date sync reports it).
+    #[serde(default)]
+    pub repository_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +196,7 @@ impl SyncActivities {
                 head: String::new(),
                 last_indexed: None,
                 blacklisted,
+                repository_id: None,
             });
         }
         let head = self
@@ -200,13 +204,14 @@ impl SyncActivities {
             .head_commit(&repo.owner, &repo.name, "HEAD")
             .await
             .map_err(|e| github_failure(&e))?;
-        let last_indexed = index::last_indexed_commit(&self.db, &repo)
+        let state = index::indexed_state(&self.db, &repo)
             .await
             .map_err(db_failure)?;
         Ok(HeadCheck {
             head,
-            last_indexed,
+            last_indexed: state.as_ref().and_then(|(_, commit)| commit.clone()),
             blacklisted,
+            repository_id: state.map(|(id, _)| id),
         })
     }
 

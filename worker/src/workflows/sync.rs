@@ -109,7 +109,7 @@ impl SyncRepositoryWorkflow {
                 skills: Vec::new(),
                 problems: Vec::new(),
             };
-            Self::succeed(ctx, None, &output).await?;
+            Self::succeed(ctx, head.repository_id, &output).await?;
             return Ok(output);
         }
 

@@ -497,7 +497,7 @@ async fn a_changed_skill_keeps_its_old_version_and_yanks_warn() {
     assert_eq!(versions["items"][1]["yanked_reason"], "leaked a token");
 
     // The feed shows both publications and the yank, in order, and resumes after a cursor.
-    let (_, feed) = json(&app, "/api/v1/changes?limit=100").await;
+    let feed = feed_with(&app, "/api/v1/changes?limit=100", 3).await;
     let kinds: Vec<(&str, &str)> = feed["items"]
         .as_array()
         .unwrap()
@@ -539,7 +539,7 @@ async fn a_changed_skill_keeps_its_old_version_and_yanks_warn() {
     assert_eq!(page["status"], "removed");
     let (_, listed) = json(&app, &format!("/api/v1/skills?owner={owner}")).await;
     assert_eq!(listed["items"], Value::Array(vec![]));
-    let (_, feed) = json(&app, &format!("/api/v1/changes?cursor={position}")).await;
+    let feed = feed_with(&app, &format!("/api/v1/changes?cursor={position}"), 1).await;
     assert_eq!(feed["items"][0]["kind"], "removed");
 }
 
@@ -865,4 +865,74 @@ async fn a_resync_does_not_make_a_yanked_version_latest_again() {
     assert_eq!(latest["content_hash"], older.as_str(), "{latest}");
     let (_, other_page) = json(&app, &format!("/api/v1/skills/{owner}/kit/other")).await;
     assert!(other_page["latest_version"].is_object(), "{other_page}");
+}
+
+/// The feed at `path` once it holds at least `count` items. An event shows only when every
+/// older transaction on the server has ended, and tests in parallel share the server.
+async fn feed_with(app: &TestApp, path: &str, count: usize) -> Value {
+    for _ in 0..100 {
+        let (status, feed) = json(app, path).await;
+        assert_eq!(status, 200, "{feed}");
+        if feed["items"].as_array().map_or(0, Vec::len) >= count {
+            return feed;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} did not reach {count} items within 10 s");
+}
+
+/// An event committed after a later-numbered one still reaches a poller that has already
+/// read the later one's position: the feed holds events back while an older transaction
+/// runs.
+#[tokio::test]
+async fn the_change_feed_never_skips_an_event_committed_late() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let store = ObjectStore::new(&s3_settings());
+    let owner = unique_owner("feed");
+    let skill = |name: &str| format!("---\nname: {name}\ndescription: About {name}.\n---\nBody.\n");
+    let files = tree(&[
+        ("skills/early/SKILL.md", &skill("early")),
+        ("skills/late/SKILL.md", &skill("late")),
+    ]);
+    index_tree(
+        &app.db.conn,
+        &store,
+        (&owner, "kit"),
+        files.path(),
+        COMMIT_1,
+        1,
+    )
+    .await;
+    let published = feed_with(&app, "/api/v1/changes?limit=100", 2).await;
+    let position = published["next_cursor"].as_str().unwrap().to_owned();
+    let yank = |name: &str| {
+        format!(
+            "UPDATE skill_versions v SET yanked = true, yanked_at = now(), yanked_reason = 'x' \
+             FROM skills s WHERE s.id = v.skill_id AND s.name = '{name}'"
+        )
+    };
+
+    // A transaction writes an event and stays open; another writes one and commits.
+    let slow = app.db.conn.begin().await.unwrap();
+    slow.execute_unprepared(&yank("early")).await.unwrap();
+    app.db.conn.execute_unprepared(&yank("late")).await.unwrap();
+    let path = format!("/api/v1/changes?cursor={position}");
+    let (_, meanwhile) = json(&app, &path).await;
+    assert_eq!(
+        meanwhile["items"],
+        Value::Array(vec![]),
+        "nothing is served past a transaction still running"
+    );
+    assert_eq!(meanwhile["next_cursor"], position.as_str());
+
+    slow.commit().await.unwrap();
+    let feed = feed_with(&app, &path, 2).await;
+    let names: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["skill"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, vec!["early", "late"], "in commit order: {feed}");
 }

@@ -1,5 +1,6 @@
 //! `skill_events`: append-only log of skill publications, yanks and removals, filled by
-//! database triggers; read by the change feed.
+//! database triggers; read by the change feed. The table's `tx` column (`xid8`, the
+//! writing transaction, for the feed's order) has no sea-orm type and is left out here.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};

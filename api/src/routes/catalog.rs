@@ -272,7 +272,8 @@ pub async fn get_marketplace(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Change {
-    /// Position in the feed; increasing.
+    /// Event number, unique. The feed is in commit order, so it mostly but not always
+    /// increases; follow `next_cursor`, not `seq`.
     pub seq: i64,
     /// `owner/repo/name` of the skill.
     pub skill: String,
@@ -284,6 +285,8 @@ pub struct Change {
 
 /// What happened to skills, oldest first: an append-only feed for mirrors and tools.
 /// `next_cursor` is always set: on the last page it is the position to poll from later.
+/// An event shows once no older transaction is still running, so a poller following the
+/// cursor never misses one (a long-running transaction delays the feed meanwhile).
 #[utoipa::path(
     get,
     path = "/changes",
@@ -299,25 +302,44 @@ pub async fn changes(
     QueryParams(page): QueryParams<PageParams>,
 ) -> Result<axum::Json<Page<Change>>, ApiError> {
     let limit = page.limit()?;
-    let after: i64 = page.cursor()?.unwrap_or(0);
+    // Position after the last event served: (writing transaction, seq). See migration
+    // m20261125_000012: events are served in (tx, seq) order, and only those of
+    // transactions older than every running one, so none can appear behind the cursor.
+    let (after_tx, after_seq): (u64, i64) = page.cursor()?.unwrap_or((0, 0));
     let rows = state
         .db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
-                "SELECT e.seq, r.owner || '/' || r.name || '/' || s.name AS skill, \
+                "SELECT e.tx::text AS tx, e.seq, \
+                 r.owner || '/' || r.name || '/' || s.name AS skill, \
                  e.content_hash, e.kind, e.at FROM skill_events e \
                  JOIN skills s ON s.id = e.skill_id JOIN repositories r ON r.id = s.repository_id \
-                 WHERE e.seq > $1 AND {NOT_BLACKLISTED} ORDER BY e.seq LIMIT $2"
+                 WHERE (e.tx, e.seq) > ($1::text::xid8, $2) \
+                   AND e.tx < pg_snapshot_xmin(pg_current_snapshot()) \
+                   AND {NOT_BLACKLISTED} \
+                 ORDER BY e.tx, e.seq LIMIT $3"
             ),
-            [after.into(), i64::from(limit).into()],
+            [
+                after_tx.to_string().into(),
+                after_seq.into(),
+                i64::from(limit).into(),
+            ],
         ))
         .await?;
+    let mut position = (after_tx, after_seq);
     let items = rows
         .iter()
         .map(|row| {
+            let tx: String = row.try_get("", "tx")?;
+            let seq: i64 = row.try_get("", "seq")?;
+            position = (
+                tx.parse()
+                    .map_err(|_| DbErr::Type(format!("transaction id `{tx}`")))?,
+                seq,
+            );
             Ok(Change {
-                seq: row.try_get("", "seq")?,
+                seq,
                 skill: row.try_get("", "skill")?,
                 content_hash: row.try_get("", "content_hash")?,
                 kind: row.try_get("", "kind")?,
@@ -325,7 +347,6 @@ pub async fn changes(
             })
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
-    let position = items.last().map_or(after, |c| c.seq);
     Ok(axum::Json(Page {
         items,
         next_cursor: Some(encode_cursor(&position)),

@@ -727,24 +727,36 @@ async fn common_and_rare_words_page_the_same_way() {
 }
 
 /// A plugin hosted in another repository lists that repository's skills once both are
-/// indexed, whichever was indexed first.
+/// indexed, whichever was indexed first: all of them for `github` and `url` sources, those
+/// in its folder for `git-subdir`.
 #[tokio::test]
 async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
     let app = TestApp::spawn().await;
     let store = ObjectStore::new(&s3_settings());
     let market = unique_owner("market");
     let hosted = unique_owner("hosted");
+    let git_url = format!("https://github.com/{hosted}/tools.git");
     let marketplace = serde_json::json!({
         "name": "mixed",
         "owner": { "name": "Test" },
         "plugins": [
-            { "name": "remote", "source": { "source": "github", "repo": format!("{hosted}/tools") } }
+            { "name": "remote", "source": { "source": "github", "repo": format!("{hosted}/tools") } },
+            { "name": "by-url", "source": { "source": "url", "url": git_url } },
+            { "name": "subdir", "source": { "source": "git-subdir", "url": git_url, "path": "./skills/" } },
+            // A folder whose name is a prefix of a skill's folder holds none of it.
+            { "name": "sibling", "source": { "source": "git-subdir", "url": git_url, "path": "skills/remote" } },
+            { "name": "climbing", "source": { "source": "git-subdir", "url": git_url, "path": "../tools" } }
         ]
     })
     .to_string();
     let market_tree = tree(&[(".claude-plugin/marketplace.json", &marketplace)]);
     let skill = "---\nname: remote-skill\ndescription: A skill hosted next door.\n---\nBody.\n";
-    let hosted_tree = tree(&[("skills/remote-skill/SKILL.md", skill)]);
+    let extra =
+        "---\nname: extra-skill\ndescription: A skill outside the skills folder.\n---\nBody.\n";
+    let hosted_tree = tree(&[
+        ("skills/remote-skill/SKILL.md", skill),
+        ("extra/extra-skill/SKILL.md", extra),
+    ]);
     // The marketplace first: its plugin's repository is not indexed yet.
     index_tree(
         &app.db.conn,
@@ -758,9 +770,27 @@ async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
     let path = format!("/api/v1/marketplaces/{market}/plugins");
     let (status, body) = json(&app, &path).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["plugins"][0]["skills"].as_array().map(Vec::len),
-        Some(0),
+    let plugin_skills = |body: &serde_json::Value| -> Vec<(String, Vec<String>)> {
+        body["plugins"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let mut skills: Vec<String> = p["skills"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s["name"].as_str().map(str::to_string))
+                    .collect();
+                skills.sort();
+                (p["name"].as_str().unwrap_or_default().to_string(), skills)
+            })
+            .collect()
+    };
+    assert!(
+        plugin_skills(&body)
+            .iter()
+            .all(|(_, skills)| skills.is_empty()),
         "{body}"
     );
 
@@ -774,23 +804,41 @@ async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
     )
     .await;
     let (_, body) = json(&app, &path).await;
-    let skills = body["plugins"][0]["skills"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(skills.len(), 1, "{body}");
-    assert_eq!(skills[0]["name"], "remote-skill");
-    assert_eq!(skills[0]["owner"], hosted.as_str());
-    // Search filters by plugin and marketplace see it too.
-    for filter in ["plugin=remote", "marketplace=mixed"] {
-        let (status, body) = json(&app, &format!("/api/v1/skills?{filter}")).await;
+    let both = vec!["extra-skill".to_string(), "remote-skill".to_string()];
+    assert_eq!(
+        plugin_skills(&body),
+        vec![
+            ("by-url".to_string(), both.clone()),
+            ("climbing".to_string(), vec![]),
+            ("remote".to_string(), both.clone()),
+            ("sibling".to_string(), vec![]),
+            ("subdir".to_string(), vec!["remote-skill".to_string()]),
+        ],
+        "{body}"
+    );
+    assert_eq!(body["plugins"][2]["skills"][0]["owner"], hosted.as_str());
+    // Search filters by plugin and marketplace see them too.
+    for (filter, expected) in [
+        ("plugin=remote", both.clone()),
+        ("plugin=by-url", both.clone()),
+        ("plugin=subdir", vec!["remote-skill".to_string()]),
+        ("plugin=sibling", vec![]),
+        ("marketplace=mixed", both.clone()),
+    ] {
+        let (status, body) = json(&app, &format!("/api/v1/skills?{filter}&sort=name")).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(
-            names(&body),
-            vec!["remote-skill".to_string()],
-            "{filter}: {body}"
-        );
+        assert_eq!(names(&body), expected, "{filter}: {body}");
     }
+    // The skill page names every plugin that holds the skill.
+    let (status, body) = json(&app, &format!("/api/v1/skills/{hosted}/tools/extra-skill")).await;
+    assert_eq!(status, 200, "{body}");
+    let plugins: Vec<&str> = body["marketplaces"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["plugin"].as_str())
+        .collect();
+    assert_eq!(plugins, vec!["by-url", "remote"], "{body}");
 }
 
 /// Yanking the newest version moves `latest` back; a later sync of a commit that still

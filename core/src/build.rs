@@ -16,7 +16,7 @@ use crate::{
         DiscoveredSkill, DiscoveryLimits, Finding, Marketplace, PluginSource, ValidateOptions,
         discover_skills, sort_findings, validate_skill_dir,
     },
-    sync::{BuiltArchive, BuiltMarketplace, BuiltPlugin, BuiltSkill, archive_key},
+    sync::{BuiltArchive, BuiltMarketplace, BuiltPlugin, BuiltSkill, RepoName, archive_key},
 };
 
 /// Finding code for a skill that validated but could not be packaged (over a size limit…).
@@ -186,6 +186,39 @@ fn source_kind(source: &PluginSource) -> &'static str {
     }
 }
 
+/// The GitHub repository (`owner/name`) a plugin hosted outside the marketplace repository
+/// comes from, and for `git-subdir` the plugin's folder in it (`None`: the whole
+/// repository). Sources that name no github.com repository (other hosts, ssh URLs, npm), and
+/// subfolders that are absolute or climb out with `..`, give `None`: nothing is linked.
+pub fn github_plugin_home(source: &PluginSource) -> Option<(String, Option<String>)> {
+    let (named, path) = match source {
+        PluginSource::Github { repo, .. } => (repo, None),
+        PluginSource::Url { url, .. } => (url, None),
+        PluginSource::GitSubdir { url, path, .. } => (url, Some(path.as_str())),
+        PluginSource::Path { .. } | PluginSource::Npm { .. } | PluginSource::Other { .. } => {
+            return None;
+        }
+    };
+    let repo = RepoName::parse(named).ok()?.full_name();
+    let folder = match path {
+        None => None,
+        Some(path) => {
+            if path.starts_with('/') || path.contains('\\') {
+                return None;
+            }
+            let parts: Vec<&str> = path
+                .split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .collect();
+            if parts.contains(&"..") {
+                return None;
+            }
+            (!parts.is_empty()).then(|| parts.join("/"))
+        }
+    };
+    Some((repo, folder))
+}
+
 fn built_marketplace(marketplace: &Marketplace, skills: &[DiscoveredSkill]) -> BuiltMarketplace {
     let owner = marketplace.owner.as_ref();
     let metadata = marketplace.metadata.as_ref();
@@ -225,5 +258,56 @@ fn built_marketplace(marketplace: &Marketplace, skills: &[DiscoveredSkill]) -> B
             marketplace.raw.clone()
         },
         plugins,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home(source: serde_json::Value) -> Option<(String, Option<String>)> {
+        github_plugin_home(&serde_json::from_value(source).expect("a source"))
+    }
+
+    #[test]
+    fn plugins_hosted_on_github_name_their_repository_and_folder() {
+        let repo = |r: &str, p: Option<&str>| Some((r.to_string(), p.map(str::to_string)));
+        assert_eq!(
+            home(json!({"source": "github", "repo": "Acme/Tools"})),
+            repo("Acme/Tools", None)
+        );
+        assert_eq!(
+            home(json!({"source": "url", "url": "https://github.com/acme/kit.git"})),
+            repo("acme/kit", None)
+        );
+        assert_eq!(
+            home(
+                json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "./plugins/x/"})
+            ),
+            repo("acme/mono", Some("plugins/x"))
+        );
+        assert_eq!(
+            home(
+                json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "."})
+            ),
+            repo("acme/mono", None),
+            "the repository's root is the whole repository"
+        );
+    }
+
+    #[test]
+    fn other_hosts_and_escaping_folders_link_nothing() {
+        for source in [
+            json!("./plugins/local"),
+            json!({"source": "url", "url": "https://gitlab.com/acme/kit.git"}),
+            json!({"source": "url", "url": "git@github.com:acme/kit.git"}),
+            json!({"source": "url", "url": "http://github.com/acme/kit.git"}),
+            json!({"source": "npm", "package": "@acme/kit"}),
+            json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "../other"}),
+            json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "/etc"}),
+            json!({"source": "github", "repo": "not a repo"}),
+        ] {
+            assert_eq!(home(source.clone()), None, "{source}");
+        }
     }
 }

@@ -32,7 +32,11 @@ use sea_orm::{
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
-use crate::sync::{BuildManifest, BuiltMarketplace, GITHUB_HOST, IndexSummary, RepoName};
+use crate::{
+    build::github_plugin_home,
+    spec::PluginSource,
+    sync::{BuildManifest, BuiltMarketplace, GITHUB_HOST, IndexSummary, RepoName},
+};
 
 /// Longest `last_error` / registration `error` stored, in characters.
 pub const MAX_ERROR_CHARS: usize = 2_000;
@@ -207,6 +211,11 @@ impl Plan {
                 } else {
                     "other"
                 };
+                // Which GitHub repository (and folder) hosts a plugin from elsewhere,
+                // read from `source` here so manifests of any age link the same way.
+                let home = serde_json::from_value::<PluginSource>(plugin.source.clone())
+                    .ok()
+                    .and_then(|source| github_plugin_home(&source));
                 plugins.push(PluginRow {
                     row: json!({
                         "name": plugin.name,
@@ -219,6 +228,8 @@ impl Plan {
                         "homepage": plugin.homepage,
                         "license": plugin.license,
                         "raw": object_or_empty(&plugin.raw),
+                        "source_repo": home.as_ref().map(|(repo, _)| repo),
+                        "source_path": home.as_ref().and_then(|(_, path)| path.as_ref()),
                     }),
                     name: plugin.name.clone(),
                     skill_paths: plugin.skill_paths.clone(),
@@ -242,8 +253,9 @@ async fn write(
     plan: &Plan,
 ) -> Result<IndexSummary, IndexError> {
     let repository_id = upsert_repository(txn, w, manifest).await?;
-    // Plugins of other marketplaces hosted here (`"source": "github"`) were recorded before
-    // this repository had a row; point them at it now. Writes nothing when already linked.
+    // Plugins of other marketplaces hosted here (`source_repo`) may have been recorded
+    // before this repository had a row; point them at it now. Writes nothing when already
+    // linked.
     txn.execute_raw(stmt(
         LINK_GITHUB_PLUGINS,
         [
@@ -636,30 +648,32 @@ WHERE marketplace_id = $1 AND name NOT IN (SELECT jsonb_array_elements_text($2::
 
 const LINK_GITHUB_PLUGINS: &str = r#"
 UPDATE plugins SET source_repository_id = $1
-WHERE source_kind = 'github' AND lower(source->>'repo') = lower($2)
-  AND source_repository_id IS DISTINCT FROM $1
+WHERE lower(source_repo) = lower($2) AND source_repository_id IS DISTINCT FROM $1
 "#;
 
 /// `source_repository_id`: this repository for `relative` sources, the indexed repository
-/// named by `source.repo` for `github` sources, NULL otherwise.
+/// named by `source_repo` for plugins hosted on GitHub, NULL otherwise.
 const UPSERT_PLUGINS: &str = r#"
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($3::jsonb) AS x(
         name text, description text, version text, source_kind text, source jsonb,
-        category text, keywords jsonb, homepage text, license text, raw jsonb)
+        category text, keywords jsonb, homepage text, license text, raw jsonb,
+        source_repo text, source_path text)
 ), upserted AS (
     INSERT INTO plugins AS p (
         marketplace_id, name, description, version, source_kind, source,
-        source_repository_id, category, keywords, homepage, license, raw)
+        source_repository_id, source_repo, source_path, category, keywords, homepage,
+        license, raw)
     SELECT $1, i.name, i.description, i.version, i.source_kind, coalesce(i.source, 'null'),
-           CASE i.source_kind
-               WHEN 'relative' THEN $2
-               WHEN 'github' THEN (
+           CASE
+               WHEN i.source_kind = 'relative' THEN $2
+               WHEN i.source_repo IS NOT NULL THEN (
                    SELECT r.id FROM repositories r
                    WHERE lower(r.host) = 'github.com'
-                     AND lower(r.owner) = lower(split_part(i.source->>'repo', '/', 1))
-                     AND lower(r.name) = lower(split_part(i.source->>'repo', '/', 2)))
+                     AND lower(r.owner) = lower(split_part(i.source_repo, '/', 1))
+                     AND lower(r.name) = lower(split_part(i.source_repo, '/', 2)))
            END,
+           i.source_repo, i.source_path,
            i.category, coalesce(i.keywords, '[]'), i.homepage, i.license, i.raw
     FROM input i
     ON CONFLICT (marketplace_id, name) DO UPDATE SET
@@ -668,17 +682,21 @@ WITH input AS (
         source_kind = EXCLUDED.source_kind,
         source = EXCLUDED.source,
         source_repository_id = EXCLUDED.source_repository_id,
+        source_repo = EXCLUDED.source_repo,
+        source_path = EXCLUDED.source_path,
         category = EXCLUDED.category,
         keywords = EXCLUDED.keywords,
         homepage = EXCLUDED.homepage,
         license = EXCLUDED.license,
         raw = EXCLUDED.raw
     WHERE (p.description, p.version, p.source_kind, p.source, p.source_repository_id,
-           p.category, p.keywords, p.homepage, p.license, p.raw)
+           p.source_repo, p.source_path, p.category, p.keywords, p.homepage, p.license,
+           p.raw)
         IS DISTINCT FROM
           (EXCLUDED.description, EXCLUDED.version, EXCLUDED.source_kind, EXCLUDED.source,
-           EXCLUDED.source_repository_id, EXCLUDED.category, EXCLUDED.keywords,
-           EXCLUDED.homepage, EXCLUDED.license, EXCLUDED.raw)
+           EXCLUDED.source_repository_id, EXCLUDED.source_repo, EXCLUDED.source_path,
+           EXCLUDED.category, EXCLUDED.keywords, EXCLUDED.homepage, EXCLUDED.license,
+           EXCLUDED.raw)
     RETURNING p.id, p.name
 )
 SELECT id, name FROM upserted
@@ -756,20 +774,19 @@ pub async fn indexed_state(
 }
 
 /// The GitHub repositories the plugins of `marketplace_repo`'s marketplace come from
-/// (`github` sources, and `url` / `git-subdir` sources on github.com), without the
-/// marketplace repository itself, in plugin-name order. Sources on other hosts are skipped.
+/// (`source_repo`: `github` sources, and `url` / `git-subdir` sources on github.com),
+/// without the marketplace repository itself, in plugin-name order.
 pub async fn plugin_source_repositories(
     db: &DatabaseConnection,
     marketplace_repo: &RepoName,
 ) -> Result<Vec<RepoName>, IndexError> {
     let rows = db
         .query_all_raw(stmt(
-            "SELECT p.source_kind, p.source FROM plugins p \
+            "SELECT p.source_repo FROM plugins p \
              JOIN marketplaces m ON m.id = p.marketplace_id \
              JOIN repositories r ON r.id = m.repository_id \
              WHERE lower(r.host) = lower($1) AND lower(r.owner) = lower($2) \
-               AND lower(r.name) = lower($3) \
-               AND p.source_kind IN ('github', 'url', 'git_subdir') \
+               AND lower(r.name) = lower($3) AND p.source_repo IS NOT NULL \
              ORDER BY p.name",
             repo_values(marketplace_repo),
         ))
@@ -777,16 +794,10 @@ pub async fn plugin_source_repositories(
         .map_err(repo_err("read plugin sources", marketplace_repo))?;
     let mut out: Vec<RepoName> = Vec::new();
     for row in &rows {
-        let (kind, source) = get_pair::<String, Json>(row, "source_kind", "source")
+        let named: String = row
+            .try_get("", "source_repo")
             .map_err(repo_err("read plugin sources", marketplace_repo))?;
-        let named = match kind.as_str() {
-            "github" => source.get("repo"),
-            _ => source.get("url"),
-        };
-        let Some(repo) = named
-            .and_then(Json::as_str)
-            .and_then(|s| RepoName::parse(s).ok())
-        else {
+        let Ok(repo) = RepoName::parse(&named) else {
             continue;
         };
         let same = |a: &RepoName, b: &RepoName| a.full_name().eq_ignore_ascii_case(&b.full_name());

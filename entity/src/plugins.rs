@@ -24,6 +24,13 @@ pub struct Model {
     pub source: Json,
     /// The repository the source resolves to, when it is indexed (`ON DELETE SET NULL`).
     pub source_repository_id: Option<Uuid>,
+    /// `owner/name` of the GitHub repository hosting a plugin from elsewhere (`github`
+    /// sources, `url` / `git-subdir` sources on github.com).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub source_repo: Option<String>,
+    /// The plugin's folder in `source_repo` (`git-subdir`); `None` is the whole repository.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub source_path: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub category: Option<String>,
     /// JSON array of strings.

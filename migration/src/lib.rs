@@ -38,6 +38,7 @@ mod m20261125_000009_skill_search_and_events;
 mod m20261125_000010_refresh_tokens;
 mod m20261125_000011_repository_problems;
 mod m20261125_000012_skill_events_feed_order;
+mod m20261125_000013_plugin_source_repo;
 
 /// Every Skilldex migration, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_refresh_tokens::Migration),
             Box::new(m20261125_000011_repository_problems::Migration),
             Box::new(m20261125_000012_skill_events_feed_order::Migration),
+            Box::new(m20261125_000013_plugin_source_repo::Migration),
         ]
     }
 }

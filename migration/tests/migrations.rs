@@ -713,3 +713,101 @@ async fn status_checks_match_the_enums() {
         values::<UserRole>()
     );
 }
+
+/// Plugins recorded before `plugins.source_repo` existed get it from their `source`, and
+/// are linked to their repository when it is indexed.
+#[tokio::test]
+async fn plugin_sources_are_backfilled() {
+    let db = fresh_database().await;
+    let conn = &db.conn;
+    let before = migration_names()
+        .iter()
+        .position(|n| n == "m20261125_000013_plugin_source_repo")
+        .expect("the migration is listed");
+    Migrator::up(conn, Some(before as u32))
+        .await
+        .expect("up to the one before");
+
+    let market = insert_repository(conn, "acme", "market").await;
+    let tools = insert_repository(conn, "Acme", "Tools").await;
+    let exec = |sql: String| async move {
+        conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .expect("statement");
+    };
+    exec(format!(
+        "INSERT INTO marketplaces (id, repository_id, name, raw) \
+         VALUES ('00000000-0000-0000-0000-000000000001', '{}', 'm', '{{}}')",
+        market.id
+    ))
+    .await;
+    let plugins = [
+        ("relative", "relative", json!("./plugins/x")),
+        (
+            "gh",
+            "github",
+            json!({"source": "github", "repo": "acme/tools"}),
+        ),
+        (
+            "url",
+            "url",
+            json!({"source": "url", "url": "https://github.com/acme/tools.git"}),
+        ),
+        (
+            "sub",
+            "git_subdir",
+            json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "./plugins//x/"}),
+        ),
+        (
+            "climb",
+            "git_subdir",
+            json!({"source": "git-subdir", "url": "https://github.com/acme/mono", "path": "../x"}),
+        ),
+        (
+            "gitlab",
+            "url",
+            json!({"source": "url", "url": "https://gitlab.com/acme/tools.git"}),
+        ),
+    ];
+    for (name, kind, source) in &plugins {
+        exec(format!(
+            "INSERT INTO plugins (marketplace_id, name, source_kind, source, keywords, raw) \
+             VALUES ('00000000-0000-0000-0000-000000000001', '{name}', '{kind}', '{source}', '[]', '{{}}')"
+        ))
+        .await;
+    }
+
+    Migrator::up(conn, None).await.expect("up");
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT name, source_repo, source_path, source_repository_id FROM plugins ORDER BY name",
+        ))
+        .await
+        .expect("plugins");
+    /// name, source_repo, source_path, source_repository_id
+    type Linked = (String, Option<String>, Option<String>, Option<uuid::Uuid>);
+    let got: Vec<Linked> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "name").unwrap(),
+                r.try_get("", "source_repo").unwrap(),
+                r.try_get("", "source_path").unwrap(),
+                r.try_get("", "source_repository_id").unwrap(),
+            )
+        })
+        .collect();
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        got,
+        vec![
+            ("climb".to_owned(), None, None, None),
+            ("gh".to_owned(), s("acme/tools"), None, Some(tools.id)),
+            ("gitlab".to_owned(), None, None, None),
+            ("relative".to_owned(), None, None, None),
+            ("sub".to_owned(), s("acme/mono"), s("plugins/x"), None),
+            ("url".to_owned(), s("acme/tools"), None, Some(tools.id)),
+        ]
+    );
+}

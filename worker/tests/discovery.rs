@@ -491,18 +491,19 @@ async fn a_marketplace_source_also_syncs_the_repositories_its_plugins_come_from(
         .await,
         0
     );
-    // The plugin hosted elsewhere now points at its indexed repository.
+    // The plugins hosted elsewhere now point at their indexed repositories.
     assert_eq!(
         scalar(
             &db.conn,
             &format!(
                 "SELECT count(*) FROM plugins p JOIN repositories r \
                  ON r.id = p.source_repository_id \
-                 WHERE p.name = 'hosted' AND r.owner = '{hosted}' AND r.name = 'tools'"
+                 WHERE (p.name = 'hosted' AND r.owner = '{hosted}' AND r.name = 'tools') \
+                    OR (p.name = 'by-url' AND r.owner = '{by_url}' AND r.name = 'kit')"
             ),
         )
         .await,
-        1
+        2
     );
 
     // A limit counts the followed repositories too.

@@ -16,7 +16,8 @@ use crate::{
     extract::{PathParams, QueryParams},
     pagination::{Page, PageParams, encode_cursor},
     routes::skills::{
-        LISTED, NOT_BLACKLISTED, SUMMARY_COLUMNS, SUMMARY_FROM, SkillSummary, summary_from_row,
+        HOSTED_PLUGIN_SKILL, LISTED, NOT_BLACKLISTED, SUMMARY_COLUMNS, SUMMARY_FROM, SkillSummary,
+        summary_from_row,
     },
 };
 
@@ -221,8 +222,8 @@ pub async fn get_marketplace(
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             // Plugins in the marketplace repository list their skills (plugin_skills);
-            // a plugin hosted in another GitHub repository has that repository's skills,
-            // once it is indexed (`source_repository_id`).
+            // a plugin hosted in another GitHub repository has that repository's skills
+            // (or those in its folder) once it is indexed (`HOSTED_PLUGIN_SKILL`).
             format!(
                 "SELECT * FROM (\
                  SELECT ps.plugin_id, {SUMMARY_COLUMNS} FROM plugin_skills ps \
@@ -232,7 +233,7 @@ pub async fn get_marketplace(
                  UNION ALL \
                  SELECT pl.id AS plugin_id, {SUMMARY_COLUMNS} FROM plugins pl \
                  JOIN {SUMMARY_FROM} ON s.repository_id = pl.source_repository_id \
-                 WHERE pl.marketplace_id = $1 AND pl.source_kind = 'github' AND {LISTED}\
+                 WHERE pl.marketplace_id = $1 AND {HOSTED_PLUGIN_SKILL} AND {LISTED}\
                  ) plugin_skills_all ORDER BY lower(name)"
             ),
             [marketplace_id.into()],

@@ -96,6 +96,22 @@ pub(crate) const LISTED: &str = "s.status = 'active' \
                     AND (b.repo IS NULL OR lower(b.repo) = lower(r.name))) \
     AND (s.latest_version_id IS NOT NULL OR s.has_errors)";
 
+/// A skill (`s`) of plugin `pl` hosted in another GitHub repository (`github`, or `url` /
+/// `git-subdir` on github.com): any skill of that repository once it is indexed, or for
+/// `git-subdir` only those inside the plugin's folder. Plugins in the marketplace repository
+/// name their skills in `plugin_skills` instead.
+pub(crate) const HOSTED_PLUGIN_SKILL: &str = "pl.source_kind <> 'relative' \
+    AND pl.source_repository_id = s.repository_id \
+    AND (pl.source_path IS NULL OR starts_with(s.path || '/', pl.source_path || '/'))";
+
+/// Skill `s` belongs to plugin `pl`, wherever the plugin is hosted.
+fn plugin_has_skill() -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM plugin_skills ps WHERE ps.plugin_id = pl.id \
+         AND ps.skill_id = s.id) OR ({HOSTED_PLUGIN_SKILL}))"
+    )
+}
+
 /// Repositories whose skills are hidden (blacklisted), for lookups by address.
 pub(crate) const NOT_BLACKLISTED: &str = "NOT EXISTS (SELECT 1 FROM blacklist b \
     WHERE lower(b.owner) = lower(r.owner) AND (b.repo IS NULL OR lower(b.repo) = lower(r.name)))";
@@ -335,16 +351,11 @@ impl Filters {
             sql.push(&format!(" AND s.license = {p}"));
         }
         if self.marketplace.is_some() || self.plugin.is_some() {
-            // A plugin's skills: linked ones (plugins in the marketplace repository), or all
-            // of its own repository's (a plugin hosted elsewhere on GitHub).
-            sql.push(
+            sql.push(&format!(
                 " AND EXISTS (SELECT 1 FROM plugins pl \
-                 JOIN marketplaces m ON m.id = pl.marketplace_id \
-                 WHERE (EXISTS (SELECT 1 FROM plugin_skills ps \
-                                WHERE ps.plugin_id = pl.id AND ps.skill_id = s.id) \
-                        OR (pl.source_kind = 'github' \
-                            AND pl.source_repository_id = s.repository_id))",
-            );
+                 JOIN marketplaces m ON m.id = pl.marketplace_id WHERE {}",
+                plugin_has_skill()
+            ));
             if let Some(marketplace) = &self.marketplace {
                 let p = sql.bind(marketplace.to_lowercase());
                 sql.push(&format!(" AND lower(m.name) = {p}"));
@@ -1295,9 +1306,12 @@ pub async fn skill_page(
     let memberships = db
         .query_all_raw(Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
-            "SELECT m.name AS marketplace, pl.name AS plugin FROM plugin_skills ps \
-             JOIN plugins pl ON pl.id = ps.plugin_id JOIN marketplaces m ON m.id = pl.marketplace_id \
-             WHERE ps.skill_id = $1 ORDER BY m.name, pl.name",
+            format!(
+                "SELECT m.name AS marketplace, pl.name AS plugin FROM skills s \
+                 CROSS JOIN plugins pl JOIN marketplaces m ON m.id = pl.marketplace_id \
+                 WHERE s.id = $1 AND {} ORDER BY m.name, pl.name",
+                plugin_has_skill()
+            ),
             [found.id.into()],
         ))
         .await?

@@ -19,6 +19,7 @@ use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use skilldex_core::{
+    github::GithubClient,
     sync::{RepoName, SyncInput, SyncOutput, SyncTrigger},
     workflows::{SyncRepository, sync_start_options},
 };
@@ -427,11 +428,32 @@ async fn large(args: &Args, bin: &PathBuf, rng: &mut Rng) -> anyhow::Result<()> 
     .await?;
     let idle = worker.peak_rss_kib()?;
     let started = Instant::now();
-    let output = sync(&client, &worker.task_queue, RepoName::new(owner, "large")?).await?;
+    let output = sync(
+        &client,
+        &worker.task_queue,
+        RepoName::new(owner.clone(), "large")?,
+    )
+    .await?;
     let wall = started.elapsed().as_secs_f64();
     let downloads = fake.requests().iter().filter(|r| r.is_archive()).count();
     let published = output.index.as_ref().map_or(0, |i| i.new_versions);
+    let peak_rss_kib = worker.peak_rss_kib()?;
+    // The archive's own size (the target speaks of the archive), fetched once more the way
+    // the worker fetches it, after the worker's peak was read.
+    let github = GithubClient::new(&fake.settings())?;
+    let sha = github.head_commit(&owner, "large", "main").await?;
+    let scratch = tempfile::tempdir()?;
+    let archive_bytes = github
+        .download_tarball(
+            &owner,
+            "large",
+            &sha,
+            &scratch.path().join("a.tar.gz"),
+            u64::MAX,
+        )
+        .await?;
     metric("large_repo_mib", args.large_mib);
+    metric("large_archive_bytes", archive_bytes);
     metric("large_archive_downloads", downloads);
     metric("large_skills_published", published);
     metric("large_sync_wall_s", format!("{wall:.3}"));
@@ -441,7 +463,7 @@ async fn large(args: &Args, bin: &PathBuf, rng: &mut Rng) -> anyhow::Result<()> 
     );
     metric(
         "large_worker_peak_rss_mib",
-        format!("{:.1}", worker.peak_rss_kib()? as f64 / 1024.0),
+        format!("{:.1}", peak_rss_kib as f64 / 1024.0),
     );
     if !output.problems.is_empty() {
         eprintln!("large repository problems: {:#?}", output.problems);

@@ -8,6 +8,7 @@
 #   bench/sync.sh                           # 200 repos x 10 skills, 3 runs; 500 MB archive
 #   REPOS=1000 bench/sync.sh                # the full target size
 #   REPOS=1000 SKILLS=10 CONCURRENCY=32 LARGE_MIB=477 RUNS=3 bench/sync.sh
+#   SCRATCH=/dev/shm REPOS=1000 bench/sync.sh   # worker scratch files on tmpfs
 #
 # Uses the test services when .data/test/services.env points at running ones; otherwise
 # starts them (scripts/services.sh start test) and stops them on exit.
@@ -22,6 +23,10 @@ CONCURRENCY="${CONCURRENCY:-32}"
 # size) while staying under the extractor's 512 MiB decompressed limit.
 LARGE_MIB="${LARGE_MIB:-477}"
 RUNS="${RUNS:-3}"
+# Folder for the worker's scratch files in the throughput runs (default: the system's temp
+# folder). The large-repository run always uses the temp folder, so its memory figure
+# never counts on files kept in RAM (tmpfs).
+SCRATCH="${SCRATCH:-}"
 
 build_release_bench
 bin="$ROOT/target/release/examples/bench_sync"
@@ -57,7 +62,7 @@ if [ "$REPOS" -gt 0 ]; then
   for run in $(seq "$RUNS"); do
     log "throughput run $run/$RUNS: $REPOS repos x $SKILLS skills, concurrency $CONCURRENCY"
     "$bin" --repos "$REPOS" --skills "$SKILLS" --concurrency "$CONCURRENCY" --large-mib 0 \
-      --worker-bin "$worker" | tee "$work/run-$run.txt"
+      --worker-bin "$worker" ${SCRATCH:+--scratch-parent "$SCRATCH"} | tee "$work/run-$run.txt"
   done
 fi
 if [ "$LARGE_MIB" -gt 0 ]; then

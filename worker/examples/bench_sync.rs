@@ -51,6 +51,10 @@ struct Args {
     /// Seed of the content generator.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Folder in which the worker's scratch folder is made (downloads, extracted trees,
+    /// archives before upload); the system's temporary folder when unset.
+    #[arg(long)]
+    scratch_parent: Option<PathBuf>,
 }
 
 /// SplitMix64: a fast, seeded generator for reproducible synthetic content.
@@ -214,10 +218,18 @@ struct WorkerProcess {
 }
 
 impl WorkerProcess {
-    fn start(bin: &PathBuf, db: &TestDatabase, fake: &FakeGithub) -> anyhow::Result<Self> {
+    fn start(
+        bin: &PathBuf,
+        db: &TestDatabase,
+        fake: &FakeGithub,
+        scratch_parent: Option<&PathBuf>,
+    ) -> anyhow::Result<Self> {
         let task_queue = format!("bench-{}", uuid::Uuid::new_v4().simple());
         let temporal = temporal_settings(&task_queue);
-        let work_dir = tempfile::tempdir()?;
+        let work_dir = match scratch_parent {
+            Some(parent) => tempfile::tempdir_in(parent)?,
+            None => tempfile::tempdir()?,
+        };
         // The S3 variables come from .data/test/services.env, which the test support loaded
         // into this process's environment; the child inherits them.
         let _ = skilldex_test_support::s3_settings();
@@ -358,7 +370,7 @@ async fn throughput(args: &Args, bin: &PathBuf, rng: &mut Rng) -> anyhow::Result
         .collect::<Result<_, _>>()?;
     let fake = FakeGithub::builder().repos(repos).start().await;
     let db = migrated_database().await;
-    let worker = WorkerProcess::start(bin, &db, &fake)?;
+    let worker = WorkerProcess::start(bin, &db, &fake, args.scratch_parent.as_ref())?;
     let client = skilldex_core::temporal::connect(
         &temporal_settings(&worker.task_queue),
         "bench-sync",
@@ -419,7 +431,7 @@ async fn large(args: &Args, bin: &PathBuf, rng: &mut Rng) -> anyhow::Result<()> 
     let repo = large_repo(rng, &owner, "large", args.large_mib);
     let fake = FakeGithub::builder().repo(repo).start().await;
     let db = migrated_database().await;
-    let worker = WorkerProcess::start(bin, &db, &fake)?;
+    let worker = WorkerProcess::start(bin, &db, &fake, args.scratch_parent.as_ref())?;
     let client = skilldex_core::temporal::connect(
         &temporal_settings(&worker.task_queue),
         "bench-sync",

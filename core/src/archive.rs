@@ -1,7 +1,9 @@
-//! Safe, streaming extraction of repository archives (`.tar.gz`, e.g. GitHub tarballs).
+//! Safe, streaming extraction of repository archives (`.tar.gz`, e.g. GitHub tarballs),
+//! into a folder on disk ([`extract_tar_gz`]) or into memory ([`extract_tar_gz_to_memory`],
+//! what the worker uses: see [`crate::tree`]).
 //!
-//! Only regular files and directories are ever created, only below `dest`, with modes 0644,
-//! 0755 or 0755 (directories) so `dest` can always be removed. Links, devices and fifos are
+//! Only regular files and directories are ever created, only below the destination, with
+//! modes 0644, 0755 or 0755 (directories) so a folder destination can always be removed. Links, devices and fifos are
 //! recorded as skipped. Hostile input (absolute paths, `..`, duplicates, bombs) is refused with
 //! a typed error naming the offending path. Limits are enforced while streaming: the
 //! decompressed byte count and the compression ratio are checked on every read, so a bomb is
@@ -13,6 +15,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+use crate::tree::{AddFileError, MemTree, MemTreeOptions};
 
 use flate2::read::GzDecoder;
 use serde::{Deserialize, Serialize};
@@ -199,6 +203,16 @@ impl ArchiveError {
             Self::DestNotEmpty { .. } | Self::Read { .. } => None,
         }
     }
+
+    /// Whether the archive itself is at fault (hostile, corrupt or over a limit), so trying
+    /// again cannot help. Reading the download or writing scratch space failing is the
+    /// machine's problem, not the archive's, and is worth a retry.
+    pub fn is_archive_fault(&self) -> bool {
+        !matches!(
+            self,
+            Self::DestNotEmpty { .. } | Self::Read { .. } | Self::Write { .. }
+        )
+    }
 }
 
 /// Marks errors of the caller's reader, to tell them from corrupt data.
@@ -301,8 +315,149 @@ fn take_source_error(e: io::Error) -> io::Error {
     }
 }
 
-struct Extractor<'a> {
+/// Where extracted entries go. The [`Extractor`] validates paths, limits and duplicates;
+/// a sink only stores what it is handed.
+trait Sink {
+    /// Creates the folder `parts` and its parents; returns how many were new. `entry` is
+    /// the archive entry, for errors.
+    fn create_dirs(&mut self, parts: &[String], entry: &str) -> Result<usize, ArchiveError>;
+
+    /// Stores a regular file of `size` bytes read from `content` (its parents exist);
+    /// returns the bytes read.
+    fn create_file(
+        &mut self,
+        parts: &[String],
+        rel: &str,
+        size: u64,
+        executable: bool,
+        content: &mut dyn Read,
+    ) -> Result<u64, SinkError>;
+}
+
+enum SinkError {
+    /// Reading the archive stream failed (mapped by the extractor: limits, corruption).
+    Read(io::Error),
+    Archive(ArchiveError),
+}
+
+/// Writes the tree below a folder on disk.
+struct DiskSink<'a> {
     dest: &'a Path,
+}
+
+impl Sink for DiskSink<'_> {
+    /// Refuses to pass through anything that is not a real directory (links are never
+    /// created, but be sure).
+    fn create_dirs(&mut self, parts: &[String], entry: &str) -> Result<usize, ArchiveError> {
+        let mut created = 0;
+        let mut path = self.dest.to_path_buf();
+        for part in parts {
+            path.push(part);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(ArchiveError::EscapesDestination {
+                        path: entry.to_owned(),
+                    });
+                }
+                Ok(_) => {
+                    return Err(ArchiveError::DuplicateEntry {
+                        path: entry.to_owned(),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    let write = |source| ArchiveError::Write {
+                        path: entry.to_owned(),
+                        source,
+                    };
+                    fs::create_dir(&path).map_err(write)?;
+                    set_mode(&path, 0o755).map_err(write)?;
+                    created += 1;
+                }
+                Err(source) => {
+                    return Err(ArchiveError::Write {
+                        path: entry.to_owned(),
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    fn create_file(
+        &mut self,
+        parts: &[String],
+        rel: &str,
+        _size: u64,
+        executable: bool,
+        content: &mut dyn Read,
+    ) -> Result<u64, SinkError> {
+        let mut path = self.dest.to_path_buf();
+        path.extend(parts);
+        let write = |source| {
+            SinkError::Archive(ArchiveError::Write {
+                path: rel.to_owned(),
+                source,
+            })
+        };
+        let mut file = create_new(&path).map_err(|source| {
+            if source.kind() == io::ErrorKind::AlreadyExists {
+                SinkError::Archive(ArchiveError::DuplicateEntry {
+                    path: rel.to_owned(),
+                })
+            } else {
+                write(source)
+            }
+        })?;
+        let copied = copy(content, &mut file).map_err(|e| match e {
+            CopyError::Read(e) => SinkError::Read(e),
+            CopyError::Write(source) => write(source),
+        })?;
+        set_mode(&path, if executable { 0o755 } else { 0o644 }).map_err(write)?;
+        Ok(copied)
+    }
+}
+
+/// Fills a [`MemTree`].
+struct MemSink {
+    tree: MemTree,
+}
+
+impl Sink for MemSink {
+    fn create_dirs(&mut self, parts: &[String], entry: &str) -> Result<usize, ArchiveError> {
+        self.tree
+            .create_dir_all(parts)
+            .map_err(|_| ArchiveError::DuplicateEntry {
+                path: entry.to_owned(),
+            })
+    }
+
+    fn create_file(
+        &mut self,
+        parts: &[String],
+        rel: &str,
+        size: u64,
+        executable: bool,
+        content: &mut dyn Read,
+    ) -> Result<u64, SinkError> {
+        self.tree
+            .add_file(parts, size, executable, content)
+            .map_err(|e| match e {
+                AddFileError::Exists => SinkError::Archive(ArchiveError::DuplicateEntry {
+                    path: rel.to_owned(),
+                }),
+                AddFileError::Read(e) => SinkError::Read(e),
+                AddFileError::Write(source) => SinkError::Archive(ArchiveError::Write {
+                    path: rel.to_owned(),
+                    source,
+                }),
+            })
+    }
+}
+
+struct Extractor<'a, S> {
+    sink: S,
     limits: &'a ExtractLimits,
     trip: Rc<Cell<Option<Trip>>>,
     report: ExtractReport,
@@ -312,7 +467,7 @@ struct Extractor<'a> {
     current: Option<String>,
 }
 
-impl Extractor<'_> {
+impl<S: Sink> Extractor<'_, S> {
     fn stream_error(&self, e: io::Error) -> ArchiveError {
         let path = self.current.clone();
         match self.trip.get() {
@@ -334,8 +489,8 @@ impl Extractor<'_> {
         }
     }
 
-    /// Validates a stored path; returns its components below `dest`, or `None` for the
-    /// stripped top-level folder itself.
+    /// Validates a stored path; returns its components below the destination, or `None`
+    /// for the stripped top-level folder itself.
     fn components(
         &mut self,
         stored: &str,
@@ -394,51 +549,25 @@ impl Extractor<'_> {
         Ok(Some(parts))
     }
 
-    /// Creates `parts` as directories below `dest`, refusing to pass through anything that is
-    /// not a real directory (we never create links, but be sure).
+    /// Creates `parts` as folders (each once).
     fn ensure_dirs(&mut self, parts: &[String], entry: &str) -> Result<(), ArchiveError> {
-        let mut path = self.dest.to_path_buf();
-        let mut rel = String::new();
+        let rel = parts.join("/");
+        if parts.is_empty() || self.created_dirs.contains(&rel) {
+            return Ok(());
+        }
+        if self.created_files.contains(&rel) {
+            return Err(ArchiveError::DuplicateEntry {
+                path: entry.to_owned(),
+            });
+        }
+        self.report.dirs += self.sink.create_dirs(parts, entry)?;
+        let mut prefix = String::new();
         for part in parts {
-            path.push(part);
-            if !rel.is_empty() {
-                rel.push('/');
+            if !prefix.is_empty() {
+                prefix.push('/');
             }
-            rel.push_str(part);
-            if self.created_dirs.contains(&rel) {
-                continue;
-            }
-            match fs::symlink_metadata(&path) {
-                Ok(m) if m.is_dir() => {}
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(ArchiveError::EscapesDestination {
-                        path: entry.to_owned(),
-                    });
-                }
-                Ok(_) => {
-                    return Err(ArchiveError::DuplicateEntry {
-                        path: entry.to_owned(),
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&path).map_err(|source| ArchiveError::Write {
-                        path: entry.to_owned(),
-                        source,
-                    })?;
-                    set_mode(&path, 0o755).map_err(|source| ArchiveError::Write {
-                        path: entry.to_owned(),
-                        source,
-                    })?;
-                    self.report.dirs += 1;
-                }
-                Err(source) => {
-                    return Err(ArchiveError::Write {
-                        path: entry.to_owned(),
-                        source,
-                    });
-                }
-            }
-            self.created_dirs.insert(rel.clone());
+            prefix.push_str(part);
+            self.created_dirs.insert(prefix.clone());
         }
         Ok(())
     }
@@ -478,50 +607,26 @@ impl Extractor<'_> {
                 path: rel.to_owned(),
             });
         }
-        let (name, parents) = match parts.split_last() {
-            Some(split) => split,
-            None => {
-                return Err(ArchiveError::Corrupt {
-                    path: Some(rel.to_owned()),
-                    message: "empty file name".into(),
-                });
-            }
+        let Some((_, parents)) = parts.split_last() else {
+            return Err(ArchiveError::Corrupt {
+                path: Some(rel.to_owned()),
+                message: "empty file name".into(),
+            });
         };
         self.ensure_dirs(parents, rel)?;
-        let mut path = self.dest.to_path_buf();
-        path.extend(parents);
-        path.push(name);
-        let mut file = create_new(&path).map_err(|source| {
-            if source.kind() == io::ErrorKind::AlreadyExists {
-                ArchiveError::DuplicateEntry {
-                    path: rel.to_owned(),
-                }
-            } else {
-                ArchiveError::Write {
-                    path: rel.to_owned(),
-                    source,
-                }
-            }
-        })?;
-        let copied = copy(entry, &mut file).map_err(|e| match e {
-            CopyError::Read(e) => self.stream_error(e),
-            CopyError::Write(source) => ArchiveError::Write {
-                path: rel.to_owned(),
-                source,
-            },
-        })?;
+        let copied = self
+            .sink
+            .create_file(parts, rel, size, executable, entry)
+            .map_err(|e| match e {
+                SinkError::Read(e) => self.stream_error(e),
+                SinkError::Archive(e) => e,
+            })?;
         if copied != size {
             return Err(ArchiveError::Corrupt {
                 path: Some(rel.to_owned()),
                 message: format!("entry is truncated: {copied} of {size} bytes"),
             });
         }
-        set_mode(&path, if executable { 0o755 } else { 0o644 }).map_err(|source| {
-            ArchiveError::Write {
-                path: rel.to_owned(),
-                source,
-            }
-        })?;
         self.report.files += 1;
         self.report.file_bytes += size;
         Ok(())
@@ -531,6 +636,72 @@ impl Extractor<'_> {
         tracing::debug!(%path, ?kind, "archive entry skipped");
         self.report.skipped.push(SkippedEntry { path, kind });
     }
+
+    /// Reads every entry of `tar` into the sink.
+    fn run<R: Read>(&mut self, tar: &mut tar::Archive<R>) -> Result<(), ArchiveError> {
+        let entries = tar.entries().map_err(|e| self.stream_error(e))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| self.stream_error(e))?;
+            let etype = entry.header().entry_type();
+            // GitHub's `pax_global_header` carries the commit id; it is not a file.
+            if etype.is_pax_global_extensions() {
+                continue;
+            }
+            self.entries += 1;
+            let stored_bytes = entry.path_bytes().into_owned();
+            let Ok(stored) = String::from_utf8(stored_bytes.clone()) else {
+                let lossy = String::from_utf8_lossy(&stored_bytes).into_owned();
+                self.skip(lossy, SkippedKind::NonUtf8Path);
+                continue;
+            };
+            self.current = Some(stored.clone());
+            if self.entries > self.limits.max_entries {
+                return Err(ArchiveError::TooManyEntries {
+                    path: stored,
+                    limit: self.limits.max_entries,
+                });
+            }
+            let Some(parts) = self.components(&stored, etype.is_dir())? else {
+                continue;
+            };
+            let rel = parts.join("/");
+            if etype.is_file() || etype.is_contiguous() {
+                let mode = entry.header().mode().unwrap_or(0o644);
+                self.write_file(&mut entry, &parts, &rel, mode & 0o111 != 0)?;
+            } else if etype.is_dir() {
+                if self.created_files.contains(&rel) {
+                    return Err(ArchiveError::DuplicateEntry { path: rel });
+                }
+                self.ensure_dirs(&parts, &rel)?;
+            } else if etype.is_symlink() || etype.is_hard_link() {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let kind = if etype.is_symlink() {
+                    SkippedKind::Symlink { target }
+                } else {
+                    SkippedKind::Hardlink { target }
+                };
+                self.skip(rel, kind);
+            } else if etype.is_character_special() {
+                self.skip(rel, SkippedKind::CharDevice);
+            } else if etype.is_block_special() {
+                self.skip(rel, SkippedKind::BlockDevice);
+            } else if etype.is_fifo() {
+                self.skip(rel, SkippedKind::Fifo);
+            } else {
+                self.skip(
+                    rel,
+                    SkippedKind::Unsupported {
+                        type_byte: etype.as_byte(),
+                    },
+                );
+            }
+        }
+        self.current = None;
+        Ok(())
+    }
 }
 
 enum CopyError {
@@ -538,7 +709,7 @@ enum CopyError {
     Write(io::Error),
 }
 
-fn copy(src: &mut impl Read, dst: &mut File) -> Result<u64, CopyError> {
+fn copy(src: &mut dyn Read, dst: &mut File) -> Result<u64, CopyError> {
     use std::io::Write;
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
@@ -610,16 +781,12 @@ fn prepare_dest(dest: &Path) -> Result<(), ArchiveError> {
     }
 }
 
-/// Extracts a `.tar.gz` stream into `dest` (created if missing; must be empty if present).
-///
-/// On error, `dest` may hold a partial tree of plain files and directories that the caller
-/// removes (`fs::remove_dir_all`); nothing is ever written outside it.
-pub fn extract_tar_gz(
+/// Streams a `.tar.gz` through the limits into `sink`.
+fn extract_into<S: Sink>(
     archive: impl Read,
-    dest: &Path,
-    limits: ExtractLimits,
-) -> Result<ExtractReport, ArchiveError> {
-    prepare_dest(dest)?;
+    sink: S,
+    limits: &ExtractLimits,
+) -> Result<(S, ExtractReport), ArchiveError> {
     let compressed = Rc::new(Cell::new(0u64));
     let uncompressed = Rc::new(Cell::new(0u64));
     let trip = Rc::new(Cell::new(None));
@@ -636,8 +803,8 @@ pub fn extract_tar_gz(
         grace: limits.ratio_grace_bytes,
     };
     let mut ex = Extractor {
-        dest,
-        limits: &limits,
+        sink,
+        limits,
         trip,
         report: ExtractReport::default(),
         created_files: HashSet::new(),
@@ -646,67 +813,7 @@ pub fn extract_tar_gz(
         current: None,
     };
     let mut tar = tar::Archive::new(guard);
-    let entries = tar.entries().map_err(|e| ex.stream_error(e))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| ex.stream_error(e))?;
-        let etype = entry.header().entry_type();
-        // GitHub's `pax_global_header` carries the commit id; it is not a file.
-        if etype.is_pax_global_extensions() {
-            continue;
-        }
-        ex.entries += 1;
-        let stored_bytes = entry.path_bytes().into_owned();
-        let Ok(stored) = String::from_utf8(stored_bytes.clone()) else {
-            let lossy = String::from_utf8_lossy(&stored_bytes).into_owned();
-            ex.skip(lossy, SkippedKind::NonUtf8Path);
-            continue;
-        };
-        ex.current = Some(stored.clone());
-        if ex.entries > limits.max_entries {
-            return Err(ArchiveError::TooManyEntries {
-                path: stored,
-                limit: limits.max_entries,
-            });
-        }
-        let Some(parts) = ex.components(&stored, etype.is_dir())? else {
-            continue;
-        };
-        let rel = parts.join("/");
-        if etype.is_file() || etype.is_contiguous() {
-            let mode = entry.header().mode().unwrap_or(0o644);
-            ex.write_file(&mut entry, &parts, &rel, mode & 0o111 != 0)?;
-        } else if etype.is_dir() {
-            if ex.created_files.contains(&rel) {
-                return Err(ArchiveError::DuplicateEntry { path: rel });
-            }
-            ex.ensure_dirs(&parts, &rel)?;
-        } else if etype.is_symlink() || etype.is_hard_link() {
-            let target = entry
-                .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let kind = if etype.is_symlink() {
-                SkippedKind::Symlink { target }
-            } else {
-                SkippedKind::Hardlink { target }
-            };
-            ex.skip(rel, kind);
-        } else if etype.is_character_special() {
-            ex.skip(rel, SkippedKind::CharDevice);
-        } else if etype.is_block_special() {
-            ex.skip(rel, SkippedKind::BlockDevice);
-        } else if etype.is_fifo() {
-            ex.skip(rel, SkippedKind::Fifo);
-        } else {
-            ex.skip(
-                rel,
-                SkippedKind::Unsupported {
-                    type_byte: etype.as_byte(),
-                },
-            );
-        }
-    }
-    ex.current = None;
+    ex.run(&mut tar)?;
     // Read to the end of the gzip member so its CRC and length are verified (still guarded).
     let mut rest = tar.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| ex.stream_error(e))?;
@@ -718,5 +825,32 @@ pub fn extract_tar_gz(
         bytes = ex.report.file_bytes,
         "archive extracted"
     );
-    Ok(ex.report)
+    Ok((ex.sink, ex.report))
+}
+
+/// Extracts a `.tar.gz` stream into `dest` (created if missing; must be empty if present).
+///
+/// On error, `dest` may hold a partial tree of plain files and directories that the caller
+/// removes (`fs::remove_dir_all`); nothing is ever written outside it.
+pub fn extract_tar_gz(
+    archive: impl Read,
+    dest: &Path,
+    limits: ExtractLimits,
+) -> Result<ExtractReport, ArchiveError> {
+    prepare_dest(dest)?;
+    extract_into(archive, DiskSink { dest }, &limits).map(|(_, report)| report)
+}
+
+/// Extracts a `.tar.gz` stream into a [`MemTree`] (same checks and limits as
+/// [`extract_tar_gz`]); file contents beyond the memory budget of `options` go to one
+/// anonymous spill file.
+pub fn extract_tar_gz_to_memory(
+    archive: impl Read,
+    limits: &ExtractLimits,
+    options: MemTreeOptions,
+) -> Result<(MemTree, ExtractReport), ArchiveError> {
+    let sink = MemSink {
+        tree: MemTree::new(options),
+    };
+    extract_into(archive, sink, limits).map(|(sink, report)| (sink.tree, report))
 }

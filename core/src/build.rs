@@ -4,30 +4,69 @@
 
 use std::{
     fs::File,
-    io::BufWriter,
+    io::{self, BufWriter, Write},
     path::{Path, PathBuf},
 };
 
 use serde_json::{Value, json};
 
 use crate::{
-    package::{PackageOptions, package_skill_with},
+    package::{PackageOptions, package_tree},
     spec::{
         DiscoveredSkill, DiscoveryLimits, Finding, Marketplace, PluginSource, ValidateOptions,
-        discover_skills, sort_findings, validate_skill_dir,
+        discover_in, sort_findings, validate_skill_in,
     },
+    storage::{ObjectStore, StorageError},
     sync::{BuiltArchive, BuiltMarketplace, BuiltPlugin, BuiltSkill, RepoName, archive_key},
+    tree::{DiskTree, FileTree},
 };
+
+/// Archives up to this size stay in memory until they are uploaded; larger ones are written
+/// to the output folder.
+pub const IN_MEMORY_ARCHIVE_MAX: usize = 8 * 1024 * 1024;
 
 /// Finding code for a skill that validated but could not be packaged (over a size limit…).
 pub const PACKAGE_FAILED: &str = "package_failed";
 
-/// A packaged archive waiting on local disk to be uploaded.
+/// A packaged archive waiting to be uploaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalArchive {
     pub content_hash: String,
-    pub path: PathBuf,
+    pub bytes: ArchiveBytes,
 }
+
+/// Where a packaged archive's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveBytes {
+    Memory(Vec<u8>),
+    File(PathBuf),
+}
+
+impl LocalArchive {
+    /// Bytes of the archive.
+    pub fn size(&self) -> Option<u64> {
+        match &self.bytes {
+            ArchiveBytes::Memory(bytes) => Some(bytes.len() as u64),
+            ArchiveBytes::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+        }
+    }
+
+    /// Stores the archive under its content-addressed key.
+    pub async fn upload(&self, store: &ObjectStore) -> Result<(), StorageError> {
+        let key = archive_key(&self.content_hash);
+        match &self.bytes {
+            ArchiveBytes::Memory(bytes) => {
+                store
+                    .put_bytes(&key, bytes.clone(), ARCHIVE_CONTENT_TYPE)
+                    .await
+            }
+            ArchiveBytes::File(path) => store.put_file(&key, path, ARCHIVE_CONTENT_TYPE).await,
+        }
+    }
+}
+
+/// Content type of skill archives in storage.
+pub const ARCHIVE_CONTENT_TYPE: &str = "application/gzip";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TreeBuild {
@@ -39,29 +78,45 @@ pub struct TreeBuild {
     pub problems: Vec<Finding>,
 }
 
+/// The machine failed while building (scratch space); the repository is not at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("cannot create the archive folder {path}: {source}")]
-    OutDir {
+    #[error("cannot write the archive {path}: {source}")]
+    Scratch {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 }
 
-/// Builds every skill found under `root`. `repo_name` names a skill at the repository root
-/// (whose folder name is meaningless after extraction). Archives are written to `out_dir`
-/// as `{content_hash}.tar.gz`.
+/// Builds every skill found under `root` on disk. See [`build_from`].
 pub fn build_tree(root: &Path, repo_name: &str, out_dir: &Path) -> Result<TreeBuild, BuildError> {
-    std::fs::create_dir_all(out_dir).map_err(|source| BuildError::OutDir {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let discovery = discover_skills(root, &DiscoveryLimits::default());
+    build_from(&DiskTree::new(root), repo_name, out_dir)
+}
+
+/// Builds every skill found in `tree`. `repo_name` names a skill at the repository root
+/// (whose folder name is meaningless after extraction). Archives stay in memory up to
+/// [`IN_MEMORY_ARCHIVE_MAX`]; larger ones are written to `out_dir` (created when needed) as
+/// `{content_hash}.tar.gz`.
+pub fn build_from(
+    tree: &dyn FileTree,
+    repo_name: &str,
+    out_dir: &Path,
+) -> Result<TreeBuild, BuildError> {
+    let discovery = discover_in(tree, &DiscoveryLimits::default());
     let mut skills = Vec::with_capacity(discovery.skills.len());
     let mut archives: Vec<LocalArchive> = Vec::new();
     for (index, found) in discovery.skills.iter().enumerate() {
-        let skill = build_skill(root, repo_name, found, out_dir, index, &mut archives);
+        let nested = nested_skill_dirs(&found.dir, &discovery.skills);
+        let skill = build_skill(
+            tree,
+            repo_name,
+            found,
+            nested,
+            out_dir,
+            index,
+            &mut archives,
+        )?;
         skills.push(skill);
     }
     let marketplace = discovery
@@ -76,22 +131,39 @@ pub fn build_tree(root: &Path, repo_name: &str, out_dir: &Path) -> Result<TreeBu
     })
 }
 
+/// Folders of the skills inside `dir` (relative to it): published on their own, so not
+/// packaged with the skill around them.
+fn nested_skill_dirs(dir: &str, skills: &[DiscoveredSkill]) -> Vec<String> {
+    skills
+        .iter()
+        .filter_map(|s| {
+            if s.dir == dir {
+                None
+            } else if dir.is_empty() {
+                Some(s.dir.clone())
+            } else {
+                s.dir
+                    .strip_prefix(dir)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .map(str::to_owned)
+            }
+        })
+        .collect()
+}
+
 fn build_skill(
-    root: &Path,
+    tree: &dyn FileTree,
     repo_name: &str,
     found: &DiscoveredSkill,
+    nested: Vec<String>,
     out_dir: &Path,
     index: usize,
     archives: &mut Vec<LocalArchive>,
-) -> BuiltSkill {
-    let dir = if found.dir.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(&found.dir)
-    };
+) -> Result<BuiltSkill, BuildError> {
     let folder_name = found.dir_name().unwrap_or(repo_name).to_string();
-    let report = validate_skill_dir(
-        &dir,
+    let report = validate_skill_in(
+        tree,
+        &found.dir,
         &ValidateOptions {
             dir_name: Some(folder_name.clone()),
             ..ValidateOptions::default()
@@ -107,16 +179,21 @@ fn build_skill(
 
     let mut archive = None;
     if !report.has_errors() {
-        match package(&dir, &folder_name, out_dir, index) {
+        let options = PackageOptions {
+            name: Some(folder_name.clone()),
+            exclude: nested,
+            ..PackageOptions::default()
+        };
+        match package(tree, &found.dir, &options, out_dir, index)? {
             Ok((built, local)) => {
                 if !archives
                     .iter()
                     .any(|a| a.content_hash == local.content_hash)
                 {
                     archives.push(local);
-                } else {
+                } else if let ArchiveBytes::File(path) = &local.bytes {
                     // Same bytes as an earlier skill of this tree: keep one file.
-                    let _ = std::fs::remove_file(&local.path);
+                    let _ = std::fs::remove_file(path);
                 }
                 archive = Some(built);
             }
@@ -124,7 +201,7 @@ fn build_skill(
         }
     }
     sort_findings(&mut findings);
-    BuiltSkill {
+    Ok(BuiltSkill {
         path: found.dir.clone(),
         name,
         description: frontmatter.and_then(|f| f.description.clone()),
@@ -135,33 +212,52 @@ fn build_skill(
         body: parsed.map(|p| p.body.clone()).unwrap_or_default(),
         findings,
         archive,
-    }
+    })
 }
 
-/// Packages one skill folder into `out_dir/{hash}.tar.gz`; the error is a user-facing
-/// message.
+/// Packages one skill folder. The inner error is the skill's own problem (a user-facing
+/// message for a finding); the outer one is the machine's (scratch space).
+#[allow(clippy::type_complexity)]
 fn package(
-    dir: &Path,
-    folder_name: &str,
+    tree: &dyn FileTree,
+    dir: &str,
+    options: &PackageOptions,
     out_dir: &Path,
     index: usize,
-) -> Result<(BuiltArchive, LocalArchive), String> {
+) -> Result<Result<(BuiltArchive, LocalArchive), String>, BuildError> {
     let partial = out_dir.join(format!("partial-{index}.tar.gz"));
-    let file = File::create(&partial).map_err(|e| format!("cannot write the archive: {e}"))?;
-    let options = PackageOptions {
-        name: Some(folder_name.to_string()),
-        ..PackageOptions::default()
-    };
-    let packaged = match package_skill_with(dir, BufWriter::new(file), &options) {
+    let mut writer = ArchiveWriter::new(partial.clone());
+    let packaged = match package_tree(tree, dir, &mut writer, options) {
         Ok(p) => p,
         Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(format!("the skill could not be packaged: {e}"));
+            writer.discard();
+            if let Some(source) = writer.error.take() {
+                return Err(BuildError::Scratch {
+                    path: partial,
+                    source,
+                });
+            }
+            return Ok(Err(format!("the skill could not be packaged: {e}")));
         }
     };
-    let path = out_dir.join(format!("{}.tar.gz", packaged.content_hash));
-    std::fs::rename(&partial, &path).map_err(|e| format!("cannot keep the archive: {e}"))?;
-    Ok((
+    let bytes = match writer.finish() {
+        Ok(ArchiveBytes::File(partial)) => {
+            let path = out_dir.join(format!("{}.tar.gz", packaged.content_hash));
+            std::fs::rename(&partial, &path).map_err(|source| BuildError::Scratch {
+                path: path.clone(),
+                source,
+            })?;
+            ArchiveBytes::File(path)
+        }
+        Ok(memory) => memory,
+        Err(source) => {
+            return Err(BuildError::Scratch {
+                path: partial,
+                source,
+            });
+        }
+    };
+    Ok(Ok((
         BuiltArchive {
             key: archive_key(&packaged.content_hash),
             content_hash: packaged.content_hash.clone(),
@@ -170,9 +266,94 @@ fn package(
         },
         LocalArchive {
             content_hash: packaged.content_hash,
-            path,
+            bytes,
         },
-    ))
+    )))
+}
+
+/// Collects an archive in memory, moving it to `path` once it grows past
+/// [`IN_MEMORY_ARCHIVE_MAX`]. Remembers its own I/O error so the caller can tell a full disk
+/// from a skill that cannot be packaged.
+struct ArchiveWriter {
+    memory: Vec<u8>,
+    file: Option<BufWriter<File>>,
+    path: PathBuf,
+    error: Option<io::Error>,
+}
+
+impl ArchiveWriter {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            memory: Vec::new(),
+            file: None,
+            path,
+            error: None,
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut file = BufWriter::new(File::create(&self.path)?);
+        file.write_all(&self.memory)?;
+        self.memory = Vec::new();
+        self.file = Some(file);
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<ArchiveBytes> {
+        match self.file.take() {
+            None => Ok(ArchiveBytes::Memory(std::mem::take(&mut self.memory))),
+            Some(file) => {
+                file.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+                Ok(ArchiveBytes::File(self.path.clone()))
+            }
+        }
+    }
+
+    fn discard(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+        self.memory = Vec::new();
+    }
+
+    fn record<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result {
+            self.error = Some(io::Error::new(e.kind(), e.to_string()));
+        }
+        result
+    }
+}
+
+impl Write for ArchiveWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() && self.memory.len() + buf.len() > IN_MEMORY_ARCHIVE_MAX {
+            let spilled = self.spill();
+            self.record(spilled)?;
+        }
+        match self.file.as_mut() {
+            Some(file) => {
+                let written = file.write(buf);
+                self.record(written)
+            }
+            None => {
+                self.memory.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => {
+                let flushed = file.flush();
+                self.record(flushed)
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 fn source_kind(source: &PluginSource) -> &'static str {

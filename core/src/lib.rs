@@ -17,4 +17,5 @@ pub mod storage;
 pub mod sync;
 pub mod telemetry;
 pub mod temporal;
+pub mod tree;
 pub mod workflows;

@@ -9,7 +9,6 @@
 //! The compressor (flate2 on zlib-rs, level [`COMPRESSION_LEVEL`]) is part of the format:
 //! changing either changes every content hash. A golden-hash test guards it.
 
-use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -17,10 +16,13 @@ use flate2::{Compression, GzBuilder};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::tree::{DiskTree, EntryKind, FileTree, join_rel};
+
 /// gzip level used for every archive; see the module docs before changing it.
 pub const COMPRESSION_LEVEL: u32 = 6;
-/// Folders never packaged (version-control metadata).
-pub const EXCLUDED_DIRS: [&str; 1] = [".git"];
+/// Folders never packaged: version-control metadata and installed dependencies or caches,
+/// which belong to one machine, not to the skill.
+pub const EXCLUDED_DIRS: [&str; 4] = [".git", "node_modules", ".venv", "__pycache__"];
 
 /// Bounds on what a single skill archive may hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,9 @@ pub struct PackageOptions {
     /// Top-level folder inside the archive; defaults to the skill folder's name. Pass the
     /// skill name for a skill at a repository root (whose folder is a temporary directory).
     pub name: Option<String>,
+    /// Folders below the skill folder (relative to it) left out of the archive: skills
+    /// nested inside this one, published on their own.
+    pub exclude: Vec<String>,
     pub limits: PackageLimits,
 }
 
@@ -71,6 +76,8 @@ pub enum SkipReason {
     SpecialFile,
     NonUtf8Name,
     ExcludedDir,
+    /// A folder holding a skill of its own.
+    NestedSkill,
 }
 
 /// Something in the folder that is deliberately not in the archive.
@@ -126,41 +133,59 @@ pub fn package_skill(dir: &Path, out: impl Write) -> Result<PackagedSkill, Packa
 }
 
 struct Planned {
+    /// Relative to the skill folder.
     rel: String,
-    abs: PathBuf,
     size: u64,
     executable: bool,
 }
 
-/// Writes the reproducible archive of `dir` to `out` and returns its hash and manifest.
-/// Limits are checked on the whole folder before the first byte is written.
+/// Writes the reproducible archive of the folder `dir` on disk to `out`. See
+/// [`package_tree`].
 pub fn package_skill_with(
     dir: &Path,
     out: impl Write,
     opts: &PackageOptions,
 ) -> Result<PackagedSkill, PackageError> {
-    let meta = fs::metadata(dir).map_err(|source| PackageError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    if !meta.is_dir() {
-        return Err(PackageError::NotADirectory {
+    let mut opts = opts.clone();
+    if opts.name.is_none() {
+        opts.name = Some(
+            dir.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    package_tree(&DiskTree::new(dir), "", out, &opts).map_err(|e| match e {
+        PackageError::NotADirectory { .. } => PackageError::NotADirectory {
             path: dir.to_path_buf(),
+        },
+        other => other,
+    })
+}
+
+/// Writes the reproducible archive of folder `dir` of `tree` to `out` and returns its hash
+/// and manifest. The top-level folder is `opts.name`, else `dir`'s own name. Limits are
+/// checked on the whole folder before the first byte is written.
+pub fn package_tree(
+    tree: &dyn FileTree,
+    dir: &str,
+    out: impl Write,
+    opts: &PackageOptions,
+) -> Result<PackagedSkill, PackageError> {
+    if tree.kind(dir) != Some(EntryKind::Dir) {
+        return Err(PackageError::NotADirectory {
+            path: PathBuf::from(dir),
         });
     }
     let name = match &opts.name {
         Some(n) => n.clone(),
-        None => dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned(),
+        None => dir.rsplit('/').next().unwrap_or_default().to_owned(),
     };
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
         return Err(PackageError::InvalidName { name });
     }
 
-    let (mut files, mut skipped) = plan(dir, &opts.limits)?;
+    let (mut files, mut skipped) = plan(tree, dir, opts)?;
     // Byte order of the `/`-joined path: independent of locale and filesystem order.
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -178,10 +203,12 @@ pub fn package_skill_with(
     let mut tar = tar::Builder::new(gz);
     let mut manifest = Vec::with_capacity(files.len());
     for f in &files {
-        let file = File::open(&f.abs).map_err(|source| PackageError::Io {
-            path: f.rel.clone(),
-            source,
-        })?;
+        let file = tree
+            .open(&join_rel(dir, &f.rel))
+            .map_err(|source| PackageError::Io {
+                path: f.rel.clone(),
+                source,
+            })?;
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(tar::EntryType::Regular);
         header.set_size(f.size);
@@ -259,119 +286,89 @@ impl std::fmt::Display for ReadSide {
 
 impl std::error::Error for ReadSide {}
 
-/// Lists the files to package, enforcing the limits; never follows symlinks.
+/// Lists the files of folder `root` of `tree` to package, enforcing the limits; never
+/// follows symlinks.
 fn plan(
-    root: &Path,
-    limits: &PackageLimits,
+    tree: &dyn FileTree,
+    root: &str,
+    opts: &PackageOptions,
 ) -> Result<(Vec<Planned>, Vec<SkippedEntry>), PackageError> {
+    let limits = &opts.limits;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut total: u64 = 0;
     let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
     while let Some((rel_dir, depth)) = stack.pop() {
-        let abs_dir = root.join(&rel_dir);
-        let entries = fs::read_dir(&abs_dir).map_err(|source| PackageError::Io {
-            path: display_rel(&rel_dir),
-            source,
-        })?;
+        let entries =
+            tree.read_dir(&join_rel(root, &rel_dir))
+                .map_err(|source| PackageError::Io {
+                    path: display_rel(&rel_dir),
+                    source,
+                })?;
         for entry in entries {
-            let entry = entry.map_err(|source| PackageError::Io {
-                path: display_rel(&rel_dir),
-                source,
-            })?;
-            let name = match entry.file_name().into_string() {
-                Ok(n) => n,
-                Err(raw) => {
-                    skipped.push(SkippedEntry {
-                        path: join(&rel_dir, &raw.to_string_lossy()),
-                        reason: SkipReason::NonUtf8Name,
-                    });
-                    continue;
-                }
-            };
-            let rel = join(&rel_dir, &name);
-            // DirEntry::file_type does not follow symlinks.
-            let ftype = entry.file_type().map_err(|source| PackageError::Io {
-                path: rel.clone(),
-                source,
-            })?;
-            if ftype.is_symlink() {
+            let rel = join_rel(&rel_dir, &entry.name);
+            if !entry.utf8 {
                 skipped.push(SkippedEntry {
                     path: rel,
-                    reason: SkipReason::Symlink,
+                    reason: SkipReason::NonUtf8Name,
                 });
-            } else if ftype.is_dir() {
-                if EXCLUDED_DIRS.contains(&name.as_str()) {
+                continue;
+            }
+            match entry.kind {
+                EntryKind::Symlink => skipped.push(SkippedEntry {
+                    path: rel,
+                    reason: SkipReason::Symlink,
+                }),
+                EntryKind::Special => skipped.push(SkippedEntry {
+                    path: rel,
+                    reason: SkipReason::SpecialFile,
+                }),
+                EntryKind::Dir if EXCLUDED_DIRS.contains(&entry.name.as_str()) => {
                     skipped.push(SkippedEntry {
                         path: rel,
                         reason: SkipReason::ExcludedDir,
                     });
-                } else if depth + 1 > limits.max_depth {
+                }
+                EntryKind::Dir if opts.exclude.contains(&rel) => skipped.push(SkippedEntry {
+                    path: rel,
+                    reason: SkipReason::NestedSkill,
+                }),
+                EntryKind::Dir if depth + 1 > limits.max_depth => {
                     return Err(PackageError::TooDeep {
                         path: rel,
                         limit: limits.max_depth,
                     });
-                } else {
-                    stack.push((rel, depth + 1));
                 }
-            } else if ftype.is_file() {
-                let meta = entry.metadata().map_err(|source| PackageError::Io {
-                    path: rel.clone(),
-                    source,
-                })?;
-                let size = meta.len();
-                if size > limits.max_file_bytes {
-                    return Err(PackageError::FileTooLarge {
-                        path: rel,
+                EntryKind::Dir => stack.push((rel, depth + 1)),
+                EntryKind::File { size, executable } => {
+                    if size > limits.max_file_bytes {
+                        return Err(PackageError::FileTooLarge {
+                            path: rel,
+                            size,
+                            limit: limits.max_file_bytes,
+                        });
+                    }
+                    total = total.saturating_add(size);
+                    if total > limits.max_total_bytes {
+                        return Err(PackageError::TooLarge {
+                            limit: limits.max_total_bytes,
+                        });
+                    }
+                    if files.len() >= limits.max_files {
+                        return Err(PackageError::TooManyFiles {
+                            limit: limits.max_files,
+                        });
+                    }
+                    files.push(Planned {
+                        rel,
                         size,
-                        limit: limits.max_file_bytes,
+                        executable,
                     });
                 }
-                total = total.saturating_add(size);
-                if total > limits.max_total_bytes {
-                    return Err(PackageError::TooLarge {
-                        limit: limits.max_total_bytes,
-                    });
-                }
-                if files.len() >= limits.max_files {
-                    return Err(PackageError::TooManyFiles {
-                        limit: limits.max_files,
-                    });
-                }
-                files.push(Planned {
-                    executable: is_executable(&meta),
-                    abs: entry.path(),
-                    rel,
-                    size,
-                });
-            } else {
-                skipped.push(SkippedEntry {
-                    path: rel,
-                    reason: SkipReason::SpecialFile,
-                });
             }
         }
     }
     Ok((files, skipped))
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &fs::Metadata) -> bool {
-    false
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    }
 }
 
 fn display_rel(rel: &str) -> String {

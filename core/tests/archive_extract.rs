@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use flate2::{Compress, Compression, FlushCompress, write::GzEncoder};
 use skilldex_core::archive::{
     ArchiveError, ExtractLimits, ExtractReport, SkippedKind, extract_tar_gz,
+    extract_tar_gz_to_memory,
 };
+use skilldex_core::tree::{DiskTree, FileTree, MemTreeOptions, join_rel};
 use tar::{EntryType, Header};
 use tempfile::TempDir;
 
@@ -82,8 +84,42 @@ impl Dest {
     fn path(&self) -> std::path::PathBuf {
         self.tmp.path().join("dest")
     }
+    /// Extracts to disk, and to memory (with a budget so small that most contents go to
+    /// the spill file): both must accept the same archives with the same report and tree,
+    /// and refuse the same ones with the same error. Returns the disk outcome.
     fn extract(&self, gz: &[u8], limits: ExtractLimits) -> Result<ExtractReport, ArchiveError> {
-        extract_tar_gz(gz, &self.path(), limits)
+        let disk = extract_tar_gz(gz, &self.path(), limits.clone());
+        let spill = TempDir::new().unwrap();
+        let memory = extract_tar_gz_to_memory(
+            gz,
+            &limits,
+            MemTreeOptions {
+                memory_bytes: 64,
+                ..MemTreeOptions::new(spill.path())
+            },
+        );
+        match (&disk, &memory) {
+            (Ok(on_disk), Ok((tree, in_memory))) => {
+                assert_eq!(on_disk, in_memory, "same report from both destinations");
+                assert_same_tree(&DiskTree::new(self.path()), tree, "");
+            }
+            (Err(on_disk), Err(in_memory)) => assert_eq!(
+                (on_disk.code(), on_disk.path()),
+                (in_memory.code(), in_memory.path()),
+                "same refusal from both destinations: {on_disk} / {in_memory}"
+            ),
+            _ => panic!(
+                "disk and memory disagree: {:?} / {:?}",
+                disk.as_ref().map(|_| ()),
+                memory.as_ref().map(|_| ())
+            ),
+        }
+        assert_eq!(
+            fs::read_dir(spill.path()).unwrap().count(),
+            0,
+            "the spill file leaves no name behind"
+        );
+        disk
     }
     /// Nothing was written beside `dest`, and `dest` can be removed.
     fn assert_contained_and_removable(&self) {
@@ -94,6 +130,35 @@ impl Dest {
         assert!(siblings.len() <= 1, "{siblings:?}");
         if self.path().exists() {
             fs::remove_dir_all(self.path()).expect("dest must stay removable");
+        }
+    }
+}
+
+/// Same folders, same files, same bytes and modes.
+fn assert_same_tree(a: &dyn FileTree, b: &dyn FileTree, dir: &str) {
+    let list = |t: &dyn FileTree| {
+        let mut entries: Vec<_> = t
+            .read_dir(dir)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.kind))
+            .collect();
+        entries.sort_by(|x, y| x.0.cmp(&y.0));
+        entries
+    };
+    let (left, right) = (list(a), list(b));
+    assert_eq!(left, right, "folder {dir:?}");
+    for (name, kind) in left {
+        let rel = join_rel(dir, &name);
+        if kind.is_dir() {
+            assert_same_tree(a, b, &rel);
+        } else {
+            let read = |t: &dyn FileTree| {
+                let mut bytes = Vec::new();
+                t.open(&rel).unwrap().read_to_end(&mut bytes).unwrap();
+                bytes
+            };
+            assert_eq!(read(a), read(b), "content of {rel}");
         }
     }
 }
@@ -540,11 +605,25 @@ fn corrupt_truncated_and_failing_input() {
     }
     let d = Dest::new();
     match extract_tar_gz(Failing, &d.path(), ExtractLimits::default()) {
-        Err(ArchiveError::Read { source }) => {
+        Err(e @ ArchiveError::Read { .. }) => {
+            assert!(!e.is_archive_fault(), "a failing download is worth a retry");
+            let ArchiveError::Read { source } = e else {
+                unreachable!()
+            };
             assert_eq!(source.kind(), io::ErrorKind::ConnectionReset);
         }
         other => panic!("{other:?}"),
     }
+    let spill = TempDir::new().unwrap();
+    match extract_tar_gz_to_memory(
+        Failing,
+        &ExtractLimits::default(),
+        MemTreeOptions::new(spill.path()),
+    ) {
+        Err(e @ ArchiveError::Read { .. }) => assert!(!e.is_archive_fault()),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(err.is_archive_fault(), "corruption is the archive's fault");
 }
 
 #[test]
@@ -553,10 +632,9 @@ fn dest_must_be_empty() {
     fs::create_dir_all(d.path()).unwrap();
     fs::write(d.path().join("existing"), "x").unwrap();
     let gz = Tar::default().file("a", b"1").gz();
-    assert!(matches!(
-        d.extract(&gz, ExtractLimits::default()),
-        Err(ArchiveError::DestNotEmpty { .. })
-    ));
+    let err = extract_tar_gz(&gz[..], &d.path(), ExtractLimits::default()).unwrap_err();
+    assert!(matches!(err, ArchiveError::DestNotEmpty { .. }));
+    assert!(!err.is_archive_fault(), "a used folder is the caller's problem");
     assert_eq!(fs::read(d.path().join("existing")).unwrap(), b"x");
     // An existing empty directory is fine.
     let d = Dest::new();

@@ -267,7 +267,10 @@ fn limits_are_typed_errors() {
         package_skill_with(
             &dir,
             std::io::sink(),
-            &PackageOptions { name: None, limits },
+            &PackageOptions {
+                limits,
+                ..PackageOptions::default()
+            },
         )
     };
     assert!(matches!(

@@ -11,7 +11,7 @@ use skilldex_core::{
     github::RepoMeta,
     index::index_build,
     storage::ObjectStore,
-    sync::{BuildManifest, IndexSummary, archive_key},
+    sync::{BuildManifest, IndexSummary},
 };
 
 /// Indexes the skills under `root` as `owner/repo` at `commit`.
@@ -26,14 +26,7 @@ pub async fn index_tree(
     let out = tempfile::tempdir().expect("scratch folder");
     let built = build_tree(root, repo, out.path()).expect("build the tree");
     for archive in &built.archives {
-        store
-            .put_file(
-                &archive_key(&archive.content_hash),
-                &archive.path,
-                "application/gzip",
-            )
-            .await
-            .expect("upload an archive");
+        archive.upload(store).await.expect("upload an archive");
     }
     let manifest = BuildManifest {
         repo: RepoMeta {

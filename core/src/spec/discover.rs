@@ -1,8 +1,7 @@
 //! Finding every skill in an extracted repository tree.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +9,8 @@ use super::marketplace::{
     MANIFEST_MAX_BYTES, MARKETPLACE_PATH, Marketplace, PLUGIN_MANIFEST_PATH, PluginManifest,
     normalize_relative, parse_marketplace, parse_plugin_manifest,
 };
-use super::skill_md::{SkillReadError, read_skill_md};
-use super::validate::{Finding, codes, sort_findings};
+use super::validate::{Finding, codes, find_skill_md_in, sort_findings};
+use crate::tree::{DiskTree, EntryKind, FileTree, ReadError, join_rel};
 
 /// Folder names never searched: VCS data, dependencies, build output, caches.
 pub const SKIPPED_DIRS: [&str; 7] = [
@@ -102,7 +101,7 @@ pub struct Discovery {
 }
 
 struct Walker<'a> {
-    root: &'a Path,
+    tree: &'a dyn FileTree,
     limits: &'a DiscoveryLimits,
     entries: usize,
     found: BTreeMap<String, DiscoveredSkill>,
@@ -110,14 +109,6 @@ struct Walker<'a> {
     entry_limit_hit: bool,
     depth_limit_hit: bool,
     skill_limit_hit: bool,
-}
-
-fn join_rel(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    }
 }
 
 impl Walker<'_> {
@@ -172,8 +163,7 @@ impl Walker<'_> {
             if self.entry_limit_hit {
                 return;
             }
-            let abs = self.root.join(&rel);
-            let read = match fs::read_dir(&abs) {
+            let read = match self.tree.read_dir(&rel) {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::debug!(dir = %rel, error = %e, "cannot read directory");
@@ -202,26 +192,23 @@ impl Walker<'_> {
                     ));
                     break;
                 }
-                let Ok(entry) = entry else { continue };
-                let Ok(ftype) = entry.file_type() else {
-                    continue;
-                };
-                let Ok(name) = entry.file_name().into_string() else {
+                if !entry.utf8 {
                     self.findings.push(Finding::warning(
                         discovery_codes::NON_UTF8_PATH,
                         "an entry with a non-UTF-8 name was skipped",
                         rel.clone(),
                     ));
                     continue;
-                };
+                }
+                let name = entry.name;
                 if name.eq_ignore_ascii_case("SKILL.md") {
-                    if ftype.is_symlink() {
+                    if entry.kind == EntryKind::Symlink {
                         self.findings.push(Finding::warning(
                             discovery_codes::SKILL_MD_SYMLINK,
                             "SKILL.md is a symbolic link; links are never followed, so this folder is not a skill",
                             join_rel(&rel, &name),
                         ));
-                    } else if ftype.is_file() {
+                    } else if entry.kind.is_file() {
                         if name == "SKILL.md" {
                             skill_md = Some(name);
                         } else if variant.as_ref().is_none_or(|v| name < *v) {
@@ -230,7 +217,7 @@ impl Walker<'_> {
                     }
                     continue;
                 }
-                if ftype.is_dir() && !SKIPPED_DIRS.contains(&name.as_str()) {
+                if entry.kind.is_dir() && !SKIPPED_DIRS.contains(&name.as_str()) {
                     dirs.push(name);
                 }
             }
@@ -274,44 +261,34 @@ impl Walker<'_> {
 
     /// `Some(is_dir)` if `rel` exists under the root without crossing a symlink.
     fn kind(&self, rel: &str) -> Option<bool> {
-        let mut p = self.root.to_path_buf();
-        let mut last = None;
-        for c in Path::new(rel).components() {
-            let Component::Normal(part) = c else {
-                return None;
-            };
-            p.push(part);
-            let m = fs::symlink_metadata(&p).ok()?;
-            if m.file_type().is_symlink() {
-                return None;
-            }
-            last = Some(m.is_dir());
-        }
-        // The root itself.
-        Some(last.unwrap_or(true))
+        self.tree.kind(rel).and_then(|k| match k {
+            EntryKind::Dir => Some(true),
+            EntryKind::File { .. } => Some(false),
+            EntryKind::Symlink | EntryKind::Special => None,
+        })
     }
 
     fn skill_file_in(&self, rel: &str) -> Option<String> {
         if self.kind(rel) != Some(true) {
             return None;
         }
-        super::validate::find_skill_md(&self.root.join(rel))
+        find_skill_md_in(self.tree, rel)
     }
 
     fn read_manifest(&mut self, rel: &str) -> Option<Vec<u8>> {
         if self.kind(rel) != Some(false) {
             return None;
         }
-        match read_skill_md(&self.root.join(rel), MANIFEST_MAX_BYTES as u64) {
+        match self.tree.read_limited(rel, MANIFEST_MAX_BYTES as u64) {
             Ok(b) => Some(b),
             Err(e) => {
                 tracing::debug!(file = %rel, error = %e, "cannot read manifest");
                 let (code, message) = match e {
-                    SkillReadError::TooLarge { .. } => (
+                    ReadError::TooLarge { .. } => (
                         "manifest_too_large",
                         format!("{rel} is over {MANIFEST_MAX_BYTES} bytes"),
                     ),
-                    SkillReadError::Io { .. } => {
+                    ReadError::Io { .. } => {
                         ("manifest_unreadable", format!("{rel} could not be read"))
                     }
                 };
@@ -416,11 +393,11 @@ impl Walker<'_> {
                     continue;
                 }
                 // A folder of skills.
-                let mut children: Vec<String> = match fs::read_dir(self.root.join(&rel)) {
+                let mut children: Vec<String> = match self.tree.read_dir(&rel) {
                     Ok(rd) if self.kind(&rel) == Some(true) => rd
-                        .filter_map(Result::ok)
-                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                        .filter_map(|e| e.file_name().into_string().ok())
+                        .into_iter()
+                        .filter(|e| e.utf8 && e.kind.is_dir())
+                        .map(|e| e.name)
                         .take(self.limits.max_entries)
                         .collect(),
                     _ => Vec::new(),
@@ -452,12 +429,18 @@ impl Walker<'_> {
     }
 }
 
-/// Finds every skill folder under `root` (an extracted repository), reading the root
+/// Finds every skill folder under `root` (an extracted repository on disk). See
+/// [`discover_in`].
+pub fn discover_skills(root: &Path, limits: &DiscoveryLimits) -> Discovery {
+    discover_in(&DiskTree::new(root), limits)
+}
+
+/// Finds every skill folder of `tree` (an extracted repository), reading the root
 /// marketplace and plugin manifests. Never follows symlinks; every limit hit is reported as a
 /// finding, and the result is deterministic (sorted by path).
-pub fn discover_skills(root: &Path, limits: &DiscoveryLimits) -> Discovery {
+pub fn discover_in(tree: &dyn FileTree, limits: &DiscoveryLimits) -> Discovery {
     let mut walker = Walker {
-        root,
+        tree,
         limits,
         entries: 0,
         found: BTreeMap::new(),

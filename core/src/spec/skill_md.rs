@@ -1,9 +1,6 @@
 //! Lenient `SKILL.md` parsing: front matter + Markdown body.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -168,39 +165,6 @@ impl SkillParseError {
             _ => None,
         }
     }
-}
-
-/// Failure to read a `SKILL.md` from disk.
-#[derive(Debug, thiserror::Error)]
-pub enum SkillReadError {
-    #[error("SKILL.md at {path} is over the {limit}-byte limit")]
-    TooLarge { path: PathBuf, limit: u64 },
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-/// Reads a `SKILL.md`, never more than `limit + 1` bytes.
-pub fn read_skill_md(path: &Path, limit: u64) -> Result<Vec<u8>, SkillReadError> {
-    let io = |source| SkillReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io)?;
-    let mut buf = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(io)?;
-    if buf.len() as u64 > limit {
-        return Err(SkillReadError::TooLarge {
-            path: path.to_path_buf(),
-            limit,
-        });
-    }
-    Ok(buf)
 }
 
 /// Parses `SKILL.md` bytes with the default limits.

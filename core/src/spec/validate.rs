@@ -1,17 +1,16 @@
 //! Strict validation of a parsed skill against the Agent Skills specification.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::path::{Component, Path};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::links::{self, LinkTarget};
 use super::skill_md::{
-    KNOWN_FIELDS, Leniency, ParsedSkill, SkillParseError, SkillReadError, SpecLimits,
-    parse_skill_md_with, read_skill_md,
+    KNOWN_FIELDS, Leniency, ParsedSkill, SkillParseError, SpecLimits, parse_skill_md_with,
 };
+use crate::tree::{DiskTree, EntryKind, FileTree, ReadError, join_rel};
 
 /// Stable finding codes (shown to users, stored in the database, matched by the UI).
 pub mod codes {
@@ -472,12 +471,13 @@ fn check_name(
     }
 }
 
-/// Checks relative links in the body against the skill folder, and flags files referenced
-/// from SKILL.md that themselves reference further files (references should stay one level
-/// deep).
+/// Checks relative links in the body against the skill folder `skill_dir` of `tree`, and
+/// flags files referenced from SKILL.md that themselves reference further files (references
+/// should stay one level deep).
 pub fn check_links(
     parsed: &ParsedSkill,
-    skill_root: &Path,
+    tree: &dyn FileTree,
+    skill_dir: &str,
     file: &str,
     limits: &SpecLimits,
 ) -> Vec<Finding> {
@@ -502,7 +502,7 @@ pub fn check_links(
                 if rel.is_empty() {
                     continue;
                 }
-                match existing_kind(skill_root, &rel) {
+                match existing_kind(tree, skill_dir, &rel) {
                     Some(_) => {
                         direct.insert(rel);
                     }
@@ -526,8 +526,8 @@ pub fn check_links(
         .filter(|r| is_markdown(r))
         .take(limits.max_references_scanned)
     {
-        let path = skill_root.join(rel);
-        let Ok(bytes) = read_skill_md(&path, limits.reference_max_bytes) else {
+        let Ok(bytes) = tree.read_limited(&join_rel(skill_dir, rel), limits.reference_max_bytes)
+        else {
             continue;
         };
         let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -547,7 +547,7 @@ pub fn check_links(
             {
                 continue;
             }
-            if existing_kind(skill_root, &target) == Some(false) {
+            if existing_kind(tree, skill_dir, &target) == Some(false) {
                 out.push(
                     Finding::warning(
                         codes::REFERENCE_TOO_DEEP,
@@ -569,24 +569,14 @@ fn is_markdown(rel: &str) -> bool {
     lower.ends_with(".md") || lower.ends_with(".markdown")
 }
 
-/// `Some(is_dir)` when `rel` exists under `root` without passing through a symlink (symlinks
-/// are not packaged, so a link through one would be broken in the published skill).
-fn existing_kind(root: &Path, rel: &str) -> Option<bool> {
-    let mut path = root.to_path_buf();
-    let rel_path = Path::new(rel);
-    let mut meta = None;
-    for comp in rel_path.components() {
-        let Component::Normal(part) = comp else {
-            return None;
-        };
-        path.push(part);
-        let m = fs::symlink_metadata(&path).ok()?;
-        if m.file_type().is_symlink() {
-            return None;
-        }
-        meta = Some(m);
+/// `Some(is_dir)` when `rel` exists in the skill folder without passing through a symlink
+/// (symlinks are not packaged, so a link through one would be broken in the published skill).
+fn existing_kind(tree: &dyn FileTree, skill_dir: &str, rel: &str) -> Option<bool> {
+    match tree.kind(&join_rel(skill_dir, rel))? {
+        EntryKind::Dir => Some(true),
+        EntryKind::File { .. } => Some(false),
+        EntryKind::Symlink | EntryKind::Special => None,
     }
-    meta.map(|m| m.is_dir())
 }
 
 /// Options for [`validate_skill_dir`].
@@ -621,32 +611,54 @@ impl SkillReport {
     }
 }
 
-/// Finds the SKILL.md of a folder: the exact name, else a case variant (`skill.md`).
+/// Finds the SKILL.md of a folder on disk: the exact name, else a case variant (`skill.md`).
 pub fn find_skill_md(dir: &Path) -> Option<String> {
-    if fs::symlink_metadata(dir.join("SKILL.md")).is_ok_and(|m| m.is_file()) {
+    find_skill_md_in(&DiskTree::new(dir), "")
+}
+
+/// Finds the SKILL.md of folder `dir` of `tree`: the exact name, else a case variant.
+pub fn find_skill_md_in(tree: &dyn FileTree, dir: &str) -> Option<String> {
+    if tree
+        .kind(&join_rel(dir, "SKILL.md"))
+        .is_some_and(EntryKind::is_file)
+    {
         return Some("SKILL.md".into());
     }
-    let mut variants: Vec<String> = fs::read_dir(dir)
+    let mut variants: Vec<String> = tree
+        .read_dir(dir)
         .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.eq_ignore_ascii_case("SKILL.md"))
+        .into_iter()
+        .filter(|e| e.utf8 && e.kind.is_file() && e.name.eq_ignore_ascii_case("SKILL.md"))
+        .map(|e| e.name)
         .collect();
     variants.sort();
     variants.into_iter().next()
 }
 
-/// Reads, parses and validates the skill in `dir` (reads only SKILL.md and the Markdown files
-/// it links to, within the limits).
+/// Reads, parses and validates the skill in `dir` on disk. See [`validate_skill_in`].
 pub fn validate_skill_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
+    let mut opts = opts.clone();
+    if opts.dir_name.is_none() {
+        opts.dir_name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(ToOwned::to_owned);
+    }
+    validate_skill_in(&DiskTree::new(dir), "", &opts)
+}
+
+/// Reads, parses and validates the skill in folder `dir` of `tree` (reads only SKILL.md and
+/// the Markdown files it links to, within the limits). The name the skill must carry is
+/// `opts.dir_name`, else the folder's own name.
+pub fn validate_skill_in(tree: &dyn FileTree, dir: &str, opts: &ValidateOptions) -> SkillReport {
     let mut findings = Vec::new();
     let dir_name = opts.dir_name.clone().or_else(|| {
-        dir.file_name()
-            .and_then(|n| n.to_str())
+        dir.rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
             .map(ToOwned::to_owned)
     });
-    let Some(file) = find_skill_md(dir) else {
+    let Some(file) = find_skill_md_in(tree, dir) else {
         return SkillReport {
             skill_md: None,
             parsed: None,
@@ -664,9 +676,9 @@ pub fn validate_skill_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
             file.clone(),
         ));
     }
-    let bytes = match read_skill_md(&dir.join(&file), opts.limits.skill_md_max_bytes) {
+    let bytes = match tree.read_limited(&join_rel(dir, &file), opts.limits.skill_md_max_bytes) {
         Ok(b) => b,
-        Err(SkillReadError::TooLarge { limit, .. }) => {
+        Err(ReadError::TooLarge { limit, .. }) => {
             findings.push(Finding::error(
                 codes::SKILL_MD_TOO_LARGE,
                 format!("SKILL.md is over the {limit}-byte limit"),
@@ -678,7 +690,7 @@ pub fn validate_skill_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
                 findings,
             };
         }
-        Err(e @ SkillReadError::Io { .. }) => {
+        Err(e @ ReadError::Io { .. }) => {
             tracing::warn!(error = %e, "cannot read SKILL.md");
             findings.push(Finding::error(
                 codes::SKILL_MD_UNREADABLE,
@@ -709,7 +721,7 @@ pub fn validate_skill_dir(dir: &Path, opts: &ValidateOptions) -> SkillReport {
         &file,
         &opts.limits,
     ));
-    findings.extend(check_links(&parsed, dir, &file, &opts.limits));
+    findings.extend(check_links(&parsed, tree, dir, &file, &opts.limits));
     sort_findings(&mut findings);
     SkillReport {
         skill_md: Some(file),

@@ -70,12 +70,41 @@ impl IndexError {
         }
     }
 
+    /// Whether trying again can help: the database was unreachable, busy or lost a race
+    /// (a unique violation between two concurrent builds resolves on retry). A manifest the
+    /// schema refuses (a data exception, a failed CHECK or NOT NULL) fails the same way
+    /// every time.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::InvalidManifest { .. } => false,
+            Self::Db { source, .. } => match sqlstate(source) {
+                Some(code) => !(code.starts_with("22") || code == "23514" || code == "23502"),
+                None => true,
+            },
+        }
+    }
+
     /// The underlying database error, if any.
     pub fn db_err(&self) -> Option<&DbErr> {
         match self {
             Self::Db { source, .. } => Some(source),
             Self::InvalidManifest { .. } => None,
         }
+    }
+}
+
+/// The SQLSTATE of a statement PostgreSQL refused, if that is what `error` is.
+fn sqlstate(error: &DbErr) -> Option<String> {
+    let runtime = match error {
+        DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return None,
+    };
+    match runtime {
+        sea_orm::RuntimeErr::SqlxError(e) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -771,6 +800,26 @@ pub async fn indexed_state(
             .map(Some)
             .map_err(repo_err("read last indexed commit", repo)),
     }
+}
+
+/// Which of `hashes` some indexed version's archive has: those archives are in storage.
+pub async fn indexed_archives(
+    db: &DatabaseConnection,
+    hashes: &[String],
+) -> Result<HashSet<String>, DbErr> {
+    if hashes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT DISTINCT content_hash FROM skill_versions WHERE content_hash = ANY($1)",
+            [hashes.to_vec().into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "content_hash"))
+        .collect()
 }
 
 /// The GitHub repositories the plugins of `marketplace_repo`'s marketplace come from

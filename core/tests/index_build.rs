@@ -1029,7 +1029,19 @@ async fn failed_index_rolls_back_everything() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.to_string().contains("insert files"), "{err}");
+    assert!(
+        !err.is_retryable(),
+        "a manifest the schema refuses (CHECK violation) fails the same way every time"
+    );
     assert_eq!(snapshot(conn).await, before);
+
+    // Losing the connection is worth a retry.
+    let lost = IndexError::Db {
+        step: "insert files",
+        repository: "acme/skills".into(),
+        source: sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("connection reset".into())),
+    };
+    assert!(lost.is_retryable());
 }
 
 // ---- status helpers ---------------------------------------------------------------------

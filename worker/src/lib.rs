@@ -4,6 +4,7 @@
 pub mod activities;
 /// Moved to `skilldex_core` so the api can keep schedules in step too; re-exported for callers here.
 pub use skilldex_core::schedules;
+pub mod scratch;
 pub mod workflows;
 
 use std::{future::Future, path::PathBuf};
@@ -34,7 +35,8 @@ pub struct WorkerConfig {
     pub db: DatabaseConnection,
     pub store: ObjectStore,
     pub github: GithubClient,
-    /// Scratch space for repository downloads; emptied of a build's files when it ends.
+    /// Scratch space for repository downloads; this process uses its own subfolder
+    /// ([`scratch::claim`]), emptied of a build's files when the build ends.
     pub work_dir: PathBuf,
     pub limits: SyncLimits,
 }
@@ -48,6 +50,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Runtime::from_current_tokio(Default::default())
         .context("creating the Temporal worker runtime")?;
+    let work_dir = scratch::claim(&config.work_dir).with_context(|| {
+        format!(
+            "preparing the scratch folder {} (SKILLDEX_WORKER_WORK_DIR)",
+            config.work_dir.display()
+        )
+    })?;
     // Schedules are brought in step in the background: a slow Temporal or database must
     // not keep the worker from polling.
     {
@@ -87,7 +95,7 @@ pub async fn run(
             db: config.db,
             store: config.store,
             github: config.github,
-            work_dir: config.work_dir,
+            work_dir,
             limits: config.limits,
         })
         .build();

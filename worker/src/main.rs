@@ -28,9 +28,18 @@ struct Cli {
     github: GithubSettings,
     #[command(flatten)]
     log: LogSettings,
-    /// Scratch folder for repository downloads and extraction.
+    /// Scratch folder for repository downloads (and file contents beyond the extraction
+    /// memory budget).
     #[arg(long = "worker-work-dir", env = "SKILLDEX_WORKER_WORK_DIR", default_value_os_t = std::env::temp_dir().join("skilldex-worker"))]
     work_dir: std::path::PathBuf,
+    /// File contents of one extracted repository held in memory, in MiB; the rest goes to a
+    /// single scratch file. Each concurrent sync may use this much.
+    #[arg(
+        long = "worker-extract-memory-mib",
+        env = "SKILLDEX_WORKER_EXTRACT_MEMORY_MIB",
+        default_value_t = 32
+    )]
+    extract_memory_mib: u64,
     /// Largest repository archive the worker downloads, in MiB.
     #[arg(
         long = "worker-max-archive-mib",
@@ -90,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
                 work_dir: cli.work_dir.clone(),
                 limits: skilldex_worker::activities::sync::SyncLimits {
                     max_archive_bytes: cli.max_archive_mib * 1024 * 1024,
+                    extract_memory_bytes: cli.extract_memory_mib * 1024 * 1024,
                     ..Default::default()
                 },
             };

@@ -6,6 +6,7 @@
 //! workflow records them on the repository.
 
 use std::{
+    collections::HashSet,
     io::BufReader,
     path::{Path, PathBuf},
     sync::Arc,
@@ -15,14 +16,15 @@ use std::{
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use skilldex_core::{
-    archive::{ExtractLimits, SkippedKind, extract_tar_gz},
-    build::build_tree,
+    archive::{ExtractLimits, SkippedKind, extract_tar_gz_to_memory},
+    build::{LocalArchive, TreeBuild, build_from},
     github::{GithubClient, GithubError},
     index,
     registration::{self, Outcome},
     spec::Finding,
     storage::ObjectStore,
     sync::{BuildManifest, IndexSummary, RepoName, SkillResult},
+    tree::MemTreeOptions,
 };
 use temporalio_common::error::ApplicationFailure;
 use temporalio_macros::activities;
@@ -46,6 +48,9 @@ pub struct SyncLimits {
     /// Largest repository archive downloaded, compressed.
     pub max_archive_bytes: u64,
     pub extract: ExtractLimits,
+    /// File contents of an extracted repository held in memory; the rest goes to one
+    /// scratch file (see `skilldex_core::tree`).
+    pub extract_memory_bytes: u64,
 }
 
 impl Default for SyncLimits {
@@ -53,16 +58,23 @@ impl Default for SyncLimits {
         Self {
             max_archive_bytes: 1024 * 1024 * 1024,
             extract: ExtractLimits::github(),
+            extract_memory_bytes: 32 * 1024 * 1024,
         }
     }
 }
+
+/// Archives at most this big are uploaded without asking S3 first whether they are there:
+/// the same key always holds the same bytes, so writing one again is harmless and costs
+/// about what the question would.
+const PUT_WITHOUT_HEAD_MAX: u64 = 1024 * 1024;
 
 /// Everything the sync activities use; shared by all activity tasks of a worker.
 pub struct SyncActivities {
     pub db: DatabaseConnection,
     pub store: ObjectStore,
     pub github: GithubClient,
-    /// Scratch space for downloads and extraction; each build uses its own subfolder.
+    /// Scratch space for downloads (and extraction beyond the memory budget); each build
+    /// uses its own subfolder.
     pub work_dir: PathBuf,
     pub limits: SyncLimits,
 }
@@ -143,6 +155,14 @@ fn retryable(kind: &str, message: impl Into<String>, delay: Option<Duration>) ->
     )
 }
 
+/// A failure of our own machinery (database, storage, scratch space). Users see `public`
+/// (on the registration and the repository page); the detail, which may name hosts, SQL or
+/// paths, goes to the worker's log only, within the activity's span.
+fn internal_failure(kind: &str, public: &str, detail: impl std::fmt::Display) -> ActivityError {
+    tracing::error!(kind, error = %detail, "{public}");
+    retryable(kind, public, None)
+}
+
 fn github_failure(error: &GithubError) -> ActivityError {
     let message = error.to_string();
     match error {
@@ -154,11 +174,40 @@ fn github_failure(error: &GithubError) -> ActivityError {
 }
 
 fn db_failure(error: impl std::fmt::Display) -> ActivityError {
-    retryable(failure_kind::DATABASE, error.to_string(), None)
+    internal_failure(
+        failure_kind::DATABASE,
+        "the index database failed; the sync is retried",
+        error,
+    )
 }
 
 fn storage_failure(error: impl std::fmt::Display) -> ActivityError {
-    retryable(failure_kind::STORAGE, error.to_string(), None)
+    internal_failure(
+        failure_kind::STORAGE,
+        "the archive storage failed; the sync is retried",
+        error,
+    )
+}
+
+fn scratch_failure(error: impl std::fmt::Display) -> ActivityError {
+    internal_failure(
+        failure_kind::INTERNAL,
+        "the worker's scratch space failed; the sync is retried",
+        error,
+    )
+}
+
+fn index_failure(error: &index::IndexError) -> ActivityError {
+    if error.is_retryable() {
+        db_failure(error)
+    } else {
+        tracing::error!(kind = error.kind(), error = %error, "the index refused a build");
+        non_retryable(
+            error.kind(),
+            "the repository's skills could not be written to the index (the build was refused); \
+             an operator has the details",
+        )
+    }
 }
 
 /// Runs `work` while heartbeating every few seconds, so Temporal notices a dead worker
@@ -272,7 +321,7 @@ impl SyncActivities {
         })?;
         index::index_build(&self.db, &manifest)
             .await
-            .map_err(db_failure)
+            .map_err(|e| index_failure(&e))
     }
 
     /// Records a failed sync on the repository and the registrations this run answers.
@@ -321,6 +370,33 @@ impl SyncActivities {
 }
 
 impl SyncActivities {
+    /// Uploads the archives S3 does not hold yet; returns (uploaded, already there). An
+    /// archive some version in the index points at is there (it was uploaded before the
+    /// version was indexed, and archives are never deleted), so only new hashes cost a
+    /// request.
+    async fn upload(&self, archives: &[LocalArchive]) -> Result<(usize, usize), ActivityError> {
+        let hashes: Vec<String> = archives.iter().map(|a| a.content_hash.clone()).collect();
+        let indexed: HashSet<String> = index::indexed_archives(&self.db, &hashes)
+            .await
+            .map_err(db_failure)?;
+        let (mut uploaded, mut reused) = (0, 0);
+        for archive in archives {
+            let key = skilldex_core::sync::archive_key(&archive.content_hash);
+            if indexed.contains(&archive.content_hash) {
+                reused += 1;
+                continue;
+            }
+            let small = archive.size().is_some_and(|n| n <= PUT_WITHOUT_HEAD_MAX);
+            if !small && self.store.exists(&key).await.map_err(storage_failure)? {
+                reused += 1;
+                continue;
+            }
+            archive.upload(&self.store).await.map_err(storage_failure)?;
+            uploaded += 1;
+        }
+        Ok((uploaded, reused))
+    }
+
     async fn build_inner(&self, input: BuildRequest) -> Result<BuildOutcome, ActivityError> {
         let repo = &input.repo;
         let meta = self
@@ -331,11 +407,11 @@ impl SyncActivities {
 
         tokio::fs::create_dir_all(&self.work_dir)
             .await
-            .map_err(|e| retryable(failure_kind::INTERNAL, format!("work dir: {e}"), None))?;
+            .map_err(scratch_failure)?;
         let scratch = tempfile::Builder::new()
             .prefix("sync-")
             .tempdir_in(&self.work_dir)
-            .map_err(|e| retryable(failure_kind::INTERNAL, format!("scratch dir: {e}"), None))?;
+            .map_err(scratch_failure)?;
         let tarball = scratch.path().join("repository.tar.gz");
         self.github
             .download_tarball(
@@ -349,30 +425,19 @@ impl SyncActivities {
             .map_err(|e| github_failure(&e))?;
 
         let limits = self.limits.extract.clone();
-        let root = scratch.path().join("tree");
+        let memory = MemTreeOptions {
+            memory_bytes: self.limits.extract_memory_bytes,
+            ..MemTreeOptions::new(scratch.path())
+        };
         let out = scratch.path().join("archives");
         let repo_name = meta.name.clone();
         let built = tokio::task::spawn_blocking(move || {
-            extract_and_build(&tarball, &root, &out, &repo_name, limits)
+            extract_and_build(&tarball, memory, &out, &repo_name, &limits)
         })
         .await
-        .map_err(|e| retryable(failure_kind::INTERNAL, format!("build task: {e}"), None))??;
+        .map_err(scratch_failure)??;
 
-        let mut uploaded = 0;
-        let mut reused = 0;
-        for archive in &built.archives {
-            let key = skilldex_core::sync::archive_key(&archive.content_hash);
-            if self.store.exists(&key).await.map_err(storage_failure)? {
-                reused += 1;
-                continue;
-            }
-            self.store
-                .put_file(&key, &archive.path, "application/gzip")
-                .await
-                .map_err(storage_failure)?;
-            uploaded += 1;
-        }
-
+        let (uploaded, reused) = self.upload(&built.archives).await?;
         let skills = built
             .skills
             .iter()
@@ -410,28 +475,33 @@ impl SyncActivities {
     }
 }
 
+/// Extracts the download into memory (spilling past the budget) and builds every skill.
 fn extract_and_build(
     tarball: &Path,
-    root: &Path,
+    memory: MemTreeOptions,
     out: &Path,
     repo_name: &str,
-    limits: ExtractLimits,
-) -> Result<skilldex_core::build::TreeBuild, ActivityError> {
-    let file = std::fs::File::open(tarball).map_err(|e| {
-        retryable(
-            failure_kind::INTERNAL,
-            format!("opening the download: {e}"),
-            None,
-        )
-    })?;
-    let report = extract_tar_gz(BufReader::new(file), root, limits).map_err(|e| {
-        non_retryable(
-            failure_kind::INVALID_ARCHIVE,
-            format!("the repository archive was rejected: {e}"),
-        )
-    })?;
-    let mut built = build_tree(root, repo_name, out)
-        .map_err(|e| retryable(failure_kind::INTERNAL, e.to_string(), None))?;
+    limits: &ExtractLimits,
+) -> Result<TreeBuild, ActivityError> {
+    let file = std::fs::File::open(tarball).map_err(scratch_failure)?;
+    let (tree, report) =
+        extract_tar_gz_to_memory(BufReader::new(file), limits, memory).map_err(|e| {
+            if e.is_archive_fault() {
+                non_retryable(
+                    failure_kind::INVALID_ARCHIVE,
+                    format!("the repository archive was rejected ({}): {e}", e.code()),
+                )
+            } else {
+                scratch_failure(e)
+            }
+        })?;
+    tracing::debug!(
+        files = report.files,
+        in_memory = tree.memory_bytes(),
+        spilled = tree.spilled_bytes(),
+        "repository extracted"
+    );
+    let mut built = build_from(&tree, repo_name, out).map_err(scratch_failure)?;
     // Links and special files are never created; the author should still hear about them.
     built.problems.extend(report.skipped.iter().map(|entry| {
         Finding::warning(

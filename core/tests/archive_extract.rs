@@ -634,7 +634,10 @@ fn dest_must_be_empty() {
     let gz = Tar::default().file("a", b"1").gz();
     let err = extract_tar_gz(&gz[..], &d.path(), ExtractLimits::default()).unwrap_err();
     assert!(matches!(err, ArchiveError::DestNotEmpty { .. }));
-    assert!(!err.is_archive_fault(), "a used folder is the caller's problem");
+    assert!(
+        !err.is_archive_fault(),
+        "a used folder is the caller's problem"
+    );
     assert_eq!(fs::read(d.path().join("existing")).unwrap(), b"x");
     // An existing empty directory is fine.
     let d = Dest::new();

@@ -9,8 +9,7 @@ use skilldex_core::{
     tree::MemTreeOptions,
 };
 use skilldex_test_support::fake_github::{
-    FakeRepo, MODE_FILE, anthropics_skills, archive_prefix, obra_superpowers,
-    tree_archive_bytes,
+    FakeRepo, MODE_FILE, anthropics_skills, archive_prefix, obra_superpowers, tree_archive_bytes,
 };
 
 fn tarball(repo: &FakeRepo) -> Vec<u8> {
@@ -161,7 +160,11 @@ fn a_large_archive_is_written_to_the_output_folder() {
         "acme",
         "big",
         [
-            ("skills/big/SKILL.md".to_string(), skill_md("big").into_bytes(), MODE_FILE),
+            (
+                "skills/big/SKILL.md".to_string(),
+                skill_md("big").into_bytes(),
+                MODE_FILE,
+            ),
             ("skills/big/assets/noise.bin".to_string(), noise, MODE_FILE),
         ],
     );

@@ -38,6 +38,10 @@ function query(params: Record<string, string | number | boolean | undefined | nu
 
 const enc = encodeURIComponent;
 
+/** Page sizes of the lists the UI pages through with `next_cursor`. */
+export const VERSIONS_PAGE = 20;
+export const ADMIN_PAGE = 50;
+
 export function skillPath(owner: string, repo: string, name: string): string {
   return `/skills/${enc(owner)}/${enc(repo)}/${enc(name)}`;
 }
@@ -48,8 +52,10 @@ export const api = {
     apiFetch<SearchResults>(`/api/v1/skills${query({ ...params })}`, { signal }),
   skill: (owner: string, repo: string, name: string, signal?: AbortSignal) =>
     apiFetch<SkillPage>(`/api/v1${skillPath(owner, repo, name)}`, { signal }),
-  versions: (owner: string, repo: string, name: string, signal?: AbortSignal) =>
-    apiFetch<Page<Version>>(`/api/v1${skillPath(owner, repo, name)}/versions?limit=100`, { signal }),
+  versions: (owner: string, repo: string, name: string, cursor: string | null, signal?: AbortSignal) =>
+    apiFetch<Page<Version>>(`/api/v1${skillPath(owner, repo, name)}/versions${query({ limit: VERSIONS_PAGE, cursor })}`, {
+      signal,
+    }),
   fileUrl: (owner: string, repo: string, name: string, hash: string, path: string) =>
     `/api/v1${skillPath(owner, repo, name)}/versions/${enc(hash)}/files/${path.split('/').map(enc).join('/')}`,
   repository: (owner: string, repo: string, signal?: AbortSignal) =>

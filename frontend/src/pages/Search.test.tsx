@@ -37,7 +37,7 @@ const queried = (fetch: { mock: { calls: unknown[][] } }) =>
 
 /** Answers each search with one result named after its query (and cursor). */
 function searchByQuery(handle?: (params: URLSearchParams) => Promise<Response> | undefined) {
-  const fetch = vi.fn(async (input: RequestInfo | URL) => {
+  const fetch = vi.fn(async (input: RequestInfo | URL, _init?: RequestInit) => {
     const params = new URL(String(input), 'http://x').searchParams;
     const custom = handle?.(params);
     if (custom) return custom;

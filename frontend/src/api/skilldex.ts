@@ -148,7 +148,7 @@ function refresh(): Promise<boolean> {
 }
 
 /** An admin request; on a 401 the session is refreshed once and the request retried. */
-async function admin<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+async function admin<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const send = () =>
     apiFetch<T>(`/api/v1/admin${path}`, {
       ...init,
@@ -163,7 +163,8 @@ async function admin<T>(path: string, init: { method?: string; json?: unknown } 
 }
 
 export const adminApi = {
-  sources: () => admin<Page<DiscoverySource>>('/discovery-sources?limit=100'),
+  sources: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<DiscoverySource>>(`/discovery-sources${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
   createSource: (source: { key: string; kind: string; query: string; interval_seconds: number }) =>
     admin<{ source: DiscoverySource; schedule_sync: string }>('/discovery-sources', {
       method: 'POST',
@@ -177,7 +178,8 @@ export const adminApi = {
   deleteSource: (id: string) => admin<unknown>(`/discovery-sources/${enc(id)}`, { method: 'DELETE' }),
   runSource: (id: string) =>
     admin<{ source_id: string; workflow_id: string }>(`/discovery-sources/${enc(id)}/run`, { method: 'POST' }),
-  blacklist: () => admin<Page<BlacklistEntry>>('/blacklist?limit=100'),
+  blacklist: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<BlacklistEntry>>(`/blacklist${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
   addBlacklist: (owner: string, repo: string | null, reason: string) =>
     admin<BlacklistEntry>('/blacklist', { method: 'POST', json: { owner, repo, reason } }),
   removeBlacklist: (id: string) => admin<void>(`/blacklist/${enc(id)}`, { method: 'DELETE' }),
@@ -193,5 +195,6 @@ export const adminApi = {
       method: 'POST',
       json: {},
     }),
-  audit: () => admin<Page<AuditEntry>>('/audit-log?limit=100'),
+  audit: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<AuditEntry>>(`/audit-log${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
 };

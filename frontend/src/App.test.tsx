@@ -118,4 +118,23 @@ describe('App', () => {
     expect(within(nav).getByRole('link', { name: 'Browse' })).toHaveAttribute('aria-current', 'page');
     expect(within(nav).getByRole('link', { name: 'Submit a repository' })).not.toHaveAttribute('aria-current');
   });
+
+  it('after opening a lazily loaded page, focus lands on its heading, not on the hidden previous page', async () => {
+    const pdf = summary('pdf');
+    mockFetchRoutes({
+      '/api/v1/skills': { status: 200, body: page([pdf]) },
+      '/api/v1/skills/anthropics/skills/pdf': {
+        status: 200,
+        body: { ...pdf, status: 'active', frontmatter: {}, body: '', findings: [], files: [], install: [], download_url: null, marketplaces: [], latest_version: null, repository: { html_url: null, stars: 1, license: null } },
+      },
+      '/api/v1/skills/anthropics/skills/pdf/versions': { status: 200, body: { items: [], next_cursor: null } },
+    });
+    window.history.replaceState(null, '', '/search?q=pdf');
+    const user = userEvent.setup();
+    render(<App />);
+    await user.click(await screen.findByRole('link', { name: 'pdf' }));
+    const heading = await screen.findByRole('heading', { level: 1, name: 'pdf' });
+    await vi.waitFor(() => expect(heading).toHaveFocus());
+    expect(screen.getAllByRole('status').some((el) => el.textContent === 'pdf · Skilldex')).toBe(true);
+  });
 });

@@ -84,6 +84,14 @@ function NotFound() {
 /** How long (ms) a page that is still loading may take to show its heading before focus goes to main. */
 const HEADING_WAIT_MS = 3000;
 
+/** Whether `el` is displayed (no ancestor up to main is `display: none`). */
+function shown(el: HTMLElement): boolean {
+  for (let node: HTMLElement | null = el; node && node.id !== 'main'; node = node.parentElement) {
+    if (node.hidden || getComputedStyle(node).display === 'none') return false;
+  }
+  return true;
+}
+
 /**
  * After an in-app navigation, focus moves to the new page's main heading (or to the control
  * the page focused itself, such as the search box) and a live region says the page's title,
@@ -104,8 +112,10 @@ function RouteFocus() {
     let frame = 0;
     const settle = () => {
       const active = document.activeElement;
-      const heading = main?.querySelector<HTMLElement>('h1');
-      const ownFocus = active && active !== document.body && main?.contains(active);
+      // While a lazy page loads, React keeps the previous page in the DOM, hidden: only shown
+      // elements count.
+      const heading = [...(main?.querySelectorAll<HTMLElement>('h1') ?? [])].find(shown);
+      const ownFocus = active instanceof HTMLElement && main?.contains(active) && shown(active);
       if (!ownFocus && !heading && performance.now() - started < HEADING_WAIT_MS) {
         frame = requestAnimationFrame(settle);
         return;

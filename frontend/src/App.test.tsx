@@ -105,7 +105,9 @@ describe('App', () => {
     await user.click(within(nav).getByRole('link', { name: 'Submit a repository' }));
     const heading = await screen.findByRole('heading', { level: 1, name: 'Submit a repository' });
     await vi.waitFor(() => expect(heading).toHaveFocus());
-    expect(screen.getAllByRole('status').some((el) => el.textContent === 'Submit a repository · Skilldex')).toBe(true);
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').some((el) => el.textContent === 'Submit a repository · Skilldex')).toBe(true),
+    );
     expect(within(nav).getByRole('link', { name: 'Submit a repository' })).toHaveAttribute('aria-current', 'page');
 
     // A page that focuses its own control (the search box) keeps it.
@@ -133,8 +135,11 @@ describe('App', () => {
     const user = userEvent.setup();
     render(<App />);
     await user.click(await screen.findByRole('link', { name: 'pdf' }));
-    const heading = await screen.findByRole('heading', { level: 1, name: 'pdf' });
+    // The first import of the lazy chunk transforms the Markdown stack: allow it time.
+    const heading = await screen.findByRole('heading', { level: 1, name: 'pdf' }, { timeout: 10_000 });
     await vi.waitFor(() => expect(heading).toHaveFocus());
-    expect(screen.getAllByRole('status').some((el) => el.textContent === 'pdf · Skilldex')).toBe(true);
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').some((el) => el.textContent === 'pdf · Skilldex')).toBe(true),
+    );
   });
 });

@@ -34,7 +34,7 @@ step "cargo test"
 cargo test --workspace --locked --no-fail-fast
 
 step "frontend"
-(cd frontend && npm run --silent typecheck && npm test --silent && npm run --silent build)
+(cd frontend && npm run --silent typecheck && npm test --silent && npm run --silent build && npm run --silent size)
 
 step "browser end-to-end tests"
 scripts/e2e.sh --no-ui-build

@@ -16,6 +16,7 @@ pub mod response_cache;
 pub mod routes;
 pub mod sql;
 pub mod temporal;
+pub mod ui;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -39,7 +40,6 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    services::{ServeDir, ServeFile},
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -136,10 +136,8 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
         .with_state(state.clone());
 
     app = match &http.ui_dir {
-        // The UI is a single-page app: unknown paths get index.html and route client-side.
-        Some(dir) => app.fallback_service(
-            ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("index.html"))),
-        ),
+        // The UI is a single-page app: routes get index.html (200) and route client-side.
+        Some(dir) => app.fallback_service(ui::router(dir)),
         None => app.fallback(api_not_found),
     };
 

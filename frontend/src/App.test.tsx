@@ -1,11 +1,12 @@
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { mockFetchRoutes } from './test/fetch.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { errorEnvelope, mockFetchRoutes } from './test/fetch.ts';
 import { App } from './App.tsx';
 import { navigate } from './lib/router.tsx';
 import type { SkillSummary } from './api/types.ts';
 import { summary } from './test/fixtures.ts';
+import { clearSearchCache } from './pages/Search.tsx';
 
 const page = (items: SkillSummary[]) => ({
   items,
@@ -20,6 +21,7 @@ const page = (items: SkillSummary[]) => ({
 beforeEach(() => {
   window.history.replaceState(null, '', '/');
   localStorage.clear();
+  clearSearchCache();
 });
 
 describe('App', () => {
@@ -72,5 +74,72 @@ describe('App', () => {
     render(<App />);
     act(() => navigate('/no/such/page'));
     expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
+  });
+
+  it('home totals show placeholders while loading and an error when they fail', async () => {
+    let fail: (r: Response) => void = () => undefined;
+    mockFetchRoutes({
+      '/api/v1/stats': () => new Promise<Response>((resolve) => (fail = resolve)),
+      '/api/v1/skills': { status: 200, body: page([]) },
+    });
+    render(<App />);
+    const totals = document.querySelector<HTMLElement>('dl[aria-label="Registry totals"]');
+    expect(totals).toHaveAttribute('aria-busy', 'true');
+    expect(within(totals as HTMLElement).getAllByText('Loading')).toHaveLength(3);
+    expect(screen.queryByText('—')).toBeNull();
+    await act(async () =>
+      fail(new Response(JSON.stringify(errorEnvelope('unavailable', 'database is unavailable')), { status: 503 })),
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The registry totals could not be loaded');
+    expect(alert).toHaveTextContent('database is unavailable');
+    expect(document.querySelector('dl[aria-label="Registry totals"]')).toBeNull();
+  });
+
+  it('a navigation moves focus to the new page heading, announces it and marks the nav link current', async () => {
+    mockFetchRoutes({ '/api/v1/skills': { status: 200, body: page([]) } });
+    const user = userEvent.setup();
+    render(<App />);
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Submit a repository' })).not.toHaveAttribute('aria-current');
+    await user.click(within(nav).getByRole('link', { name: 'Submit a repository' }));
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Submit a repository' });
+    await vi.waitFor(() => expect(heading).toHaveFocus());
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').some((el) => el.textContent === 'Submit a repository · Skilldex')).toBe(true),
+    );
+    expect(within(nav).getByRole('link', { name: 'Submit a repository' })).toHaveAttribute('aria-current', 'page');
+
+    // A page that focuses its own control (the search box) keeps it.
+    await user.click(within(nav).getByRole('link', { name: 'Browse' }));
+    const box = await screen.findByRole('searchbox', { name: 'Search skills' });
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').some((el) => el.textContent === 'Search · Skilldex')).toBe(true),
+    );
+    expect(box).toHaveFocus();
+    expect(within(nav).getByRole('link', { name: 'Browse' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Submit a repository' })).not.toHaveAttribute('aria-current');
+  });
+
+  it('after opening a lazily loaded page, focus lands on its heading, not on the hidden previous page', async () => {
+    const pdf = summary('pdf');
+    mockFetchRoutes({
+      '/api/v1/skills': { status: 200, body: page([pdf]) },
+      '/api/v1/skills/anthropics/skills/pdf': {
+        status: 200,
+        body: { ...pdf, status: 'active', frontmatter: {}, body: '', findings: [], files: [], install: [], download_url: null, marketplaces: [], latest_version: null, repository: { html_url: null, stars: 1, license: null } },
+      },
+      '/api/v1/skills/anthropics/skills/pdf/versions': { status: 200, body: { items: [], next_cursor: null } },
+    });
+    window.history.replaceState(null, '', '/search?q=pdf');
+    const user = userEvent.setup();
+    render(<App />);
+    await user.click(await screen.findByRole('link', { name: 'pdf' }));
+    // The first import of the lazy chunk transforms the Markdown stack: allow it time.
+    const heading = await screen.findByRole('heading', { level: 1, name: 'pdf' }, { timeout: 10_000 });
+    await vi.waitFor(() => expect(heading).toHaveFocus());
+    await vi.waitFor(() =>
+      expect(screen.getAllByRole('status').some((el) => el.textContent === 'pdf · Skilldex')).toBe(true),
+    );
   });
 });

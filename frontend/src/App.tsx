@@ -1,4 +1,4 @@
-import { Suspense, lazy, useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
 import { Skeleton } from './components/ui.tsx';
 import { Home } from './pages/Home.tsx';
 import { RepositoryPage } from './pages/RepositoryPage.tsx';
@@ -81,8 +81,76 @@ function NotFound() {
   );
 }
 
+/** How long (ms) a page that is still loading may take to show its heading before focus goes to main. */
+const HEADING_WAIT_MS = 3000;
+
+/** Whether `el` is displayed (no ancestor up to main is `display: none`). */
+function shown(el: HTMLElement): boolean {
+  for (let node: HTMLElement | null = el; node && node.id !== 'main'; node = node.parentElement) {
+    if (node.hidden || getComputedStyle(node).display === 'none') return false;
+  }
+  return true;
+}
+
+/**
+ * After an in-app navigation, focus moves to the new page's main heading (or to the control
+ * the page focused itself, such as the search box) and a live region says the page's title,
+ * as a full page load would for a screen reader.
+ */
+function RouteFocus() {
+  const { pathname } = useLocation();
+  const [message, setMessage] = useState('');
+  const initial = useRef(true);
+  useEffect(() => {
+    if (initial.current) {
+      initial.current = false;
+      return;
+    }
+    setMessage('');
+    const main = document.getElementById('main');
+    const started = performance.now();
+    let frame = 0;
+    const settle = () => {
+      const active = document.activeElement;
+      // While a lazy page loads, React keeps the previous page in the DOM, hidden: only shown
+      // elements count.
+      const heading = [...(main?.querySelectorAll<HTMLElement>('h1') ?? [])].find(shown);
+      const ownFocus = active instanceof HTMLElement && main?.contains(active) && shown(active);
+      if (!ownFocus && !heading && performance.now() - started < HEADING_WAIT_MS) {
+        frame = requestAnimationFrame(settle);
+        return;
+      }
+      if (!ownFocus) {
+        const target = heading ?? main;
+        if (target) {
+          target.tabIndex = -1;
+          target.focus({ preventScroll: true });
+        }
+      }
+      setMessage(document.title);
+    };
+    frame = requestAnimationFrame(settle);
+    return () => cancelAnimationFrame(frame);
+  }, [pathname]);
+  return (
+    <p className="visually-hidden" role="status" aria-atomic="true">
+      {message}
+    </p>
+  );
+}
+
+function NavLink({ href, current, children }: { href: string; current: boolean; children: string }) {
+  return (
+    <Link href={href} aria-current={current ? 'page' : undefined}>
+      {children}
+    </Link>
+  );
+}
+
 export function App() {
   const [theme, toggleTheme] = useTheme();
+  const { pathname } = useLocation();
+  const section = pathname.split('/')[1] ?? '';
   return (
     <div className="layout">
       <a className="skip-link" href="#main">
@@ -96,9 +164,15 @@ export function App() {
           Skilldex
         </Link>
         <nav className="site-nav" aria-label="Main">
-          <Link href="/search">Browse</Link>
-          <Link href="/submit">Submit a repository</Link>
-          <Link href="/admin">Admin</Link>
+          <NavLink href="/search" current={section === 'search'}>
+            Browse
+          </NavLink>
+          <NavLink href="/submit" current={section === 'submit'}>
+            Submit a repository
+          </NavLink>
+          <NavLink href="/admin" current={section === 'admin'}>
+            Admin
+          </NavLink>
           <button
             type="button"
             className="theme-toggle"
@@ -110,12 +184,13 @@ export function App() {
         </nav>
       </header>
 
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         <Suspense fallback={<Skeleton lines={8} />}>
           <Route />
         </Suspense>
       </main>
 
+      <RouteFocus />
       <footer className="site-footer">
         <p>
           Skilldex is open source under the Apache-2.0 license · <a href="/api/docs/">API</a>

@@ -40,33 +40,93 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
+/** Phone viewports: the narrowest common one, and a current mid-size phone. */
+export const PHONE_320 = { width: 320, height: 640 };
+export const PHONE_375 = { width: 375, height: 740 };
+
 /**
- * A page in a new context, with the dialogs and uncaught page errors it raises recorded
- * (dialogs are dismissed, so a stray alert() can never block a test).
+ * A page in a new context, with the dialogs, uncaught page errors and Content-Security-Policy
+ * violations it raises recorded (dialogs are dismissed, so a stray alert() can never block a
+ * test). `viewport` and `isMobile` emulate a phone.
  */
-export async function openPage(browser, { colorScheme = 'light' } = {}) {
+export async function openPage(browser, { colorScheme = 'light', viewport = { width: 1280, height: 900 }, isMobile = false } = {}) {
   const context = await browser.newContext({
     baseURL: BASE_URL,
     colorScheme,
-    viewport: { width: 1280, height: 900 },
+    viewport,
+    isMobile,
+    hasTouch: isMobile,
   });
   context.setDefaultTimeout(UI_TIMEOUT);
   const page = await context.newPage();
   const dialogs = [];
   const pageErrors = [];
+  const cspViolations = [];
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     dialog.dismiss().catch(() => {});
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  return { context, page, dialogs, pageErrors };
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      cspViolations.push(message.text());
+    }
+  });
+  return { context, page, dialogs, pageErrors, cspViolations };
 }
 
-/** Saves a full-page screenshot as `<name>.png` and returns its path. */
-export async function screenshot(page, name) {
+/**
+ * How far the page scrolls sideways (0 when it fits the viewport), with the elements that
+ * stick out past its right edge (outside scroll containers), for the failure message.
+ */
+export async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const width = root.clientWidth;
+    const scrolls = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const overflow = getComputedStyle(p).overflowX;
+        if (overflow === 'auto' || overflow === 'scroll' || overflow === 'hidden') return true;
+      }
+      return false;
+    };
+    const culprits = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.right > width + 1 && !scrolls(el)) {
+        culprits.push(`<${el.tagName.toLowerCase()} class="${el.className}"> right=${Math.round(box.right)}`);
+      }
+      if (culprits.length >= 5) break;
+    }
+    return { by: Math.max(0, root.scrollWidth - width), width, culprits };
+  });
+}
+
+/** Logs in on the /admin login form. */
+export async function adminLogIn(page) {
+  const password = process.env.SKILLDEX_E2E_ADMIN_PASSWORD;
+  if (!password) throw new Error('SKILLDEX_E2E_ADMIN_PASSWORD is not set: run the tests through scripts/e2e.sh');
+  await page.getByLabel(/user ?name/i).first().fill(process.env.SKILLDEX_E2E_ADMIN_USERNAME ?? 'admin');
+  await page.getByLabel(/password/i).first().fill(password);
+  await page.getByRole('button', { name: /log ?in/i }).first().click();
+}
+
+/** The element that has the keyboard focus, described (`tag "text"`), inside the page. */
+export function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 60)}"` : 'none';
+  });
+}
+
+/**
+ * Saves a screenshot as `<name>.png` and returns its path: the full page, or with
+ * `{ fullPage: false }` the viewport (for very long pages).
+ */
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 

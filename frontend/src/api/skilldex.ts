@@ -38,6 +38,10 @@ function query(params: Record<string, string | number | boolean | undefined | nu
 
 const enc = encodeURIComponent;
 
+/** Page sizes of the lists the UI pages through with `next_cursor`. */
+export const VERSIONS_PAGE = 20;
+export const ADMIN_PAGE = 50;
+
 export function skillPath(owner: string, repo: string, name: string): string {
   return `/skills/${enc(owner)}/${enc(repo)}/${enc(name)}`;
 }
@@ -48,8 +52,10 @@ export const api = {
     apiFetch<SearchResults>(`/api/v1/skills${query({ ...params })}`, { signal }),
   skill: (owner: string, repo: string, name: string, signal?: AbortSignal) =>
     apiFetch<SkillPage>(`/api/v1${skillPath(owner, repo, name)}`, { signal }),
-  versions: (owner: string, repo: string, name: string, signal?: AbortSignal) =>
-    apiFetch<Page<Version>>(`/api/v1${skillPath(owner, repo, name)}/versions?limit=100`, { signal }),
+  versions: (owner: string, repo: string, name: string, cursor: string | null, signal?: AbortSignal) =>
+    apiFetch<Page<Version>>(`/api/v1${skillPath(owner, repo, name)}/versions${query({ limit: VERSIONS_PAGE, cursor })}`, {
+      signal,
+    }),
   fileUrl: (owner: string, repo: string, name: string, hash: string, path: string) =>
     `/api/v1${skillPath(owner, repo, name)}/versions/${enc(hash)}/files/${path.split('/').map(enc).join('/')}`,
   repository: (owner: string, repo: string, signal?: AbortSignal) =>
@@ -142,7 +148,7 @@ function refresh(): Promise<boolean> {
 }
 
 /** An admin request; on a 401 the session is refreshed once and the request retried. */
-async function admin<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<T> {
+async function admin<T>(path: string, init: { method?: string; json?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const send = () =>
     apiFetch<T>(`/api/v1/admin${path}`, {
       ...init,
@@ -157,7 +163,8 @@ async function admin<T>(path: string, init: { method?: string; json?: unknown } 
 }
 
 export const adminApi = {
-  sources: () => admin<Page<DiscoverySource>>('/discovery-sources?limit=100'),
+  sources: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<DiscoverySource>>(`/discovery-sources${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
   createSource: (source: { key: string; kind: string; query: string; interval_seconds: number }) =>
     admin<{ source: DiscoverySource; schedule_sync: string }>('/discovery-sources', {
       method: 'POST',
@@ -171,7 +178,8 @@ export const adminApi = {
   deleteSource: (id: string) => admin<unknown>(`/discovery-sources/${enc(id)}`, { method: 'DELETE' }),
   runSource: (id: string) =>
     admin<{ source_id: string; workflow_id: string }>(`/discovery-sources/${enc(id)}/run`, { method: 'POST' }),
-  blacklist: () => admin<Page<BlacklistEntry>>('/blacklist?limit=100'),
+  blacklist: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<BlacklistEntry>>(`/blacklist${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
   addBlacklist: (owner: string, repo: string | null, reason: string) =>
     admin<BlacklistEntry>('/blacklist', { method: 'POST', json: { owner, repo, reason } }),
   removeBlacklist: (id: string) => admin<void>(`/blacklist/${enc(id)}`, { method: 'DELETE' }),
@@ -187,5 +195,6 @@ export const adminApi = {
       method: 'POST',
       json: {},
     }),
-  audit: () => admin<Page<AuditEntry>>('/audit-log?limit=100'),
+  audit: (cursor: string | null, signal?: AbortSignal) =>
+    admin<Page<AuditEntry>>(`/audit-log${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
 };

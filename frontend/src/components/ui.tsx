@@ -1,5 +1,5 @@
 /** Small building blocks shared by the pages. */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { isApiError } from '../api/client.ts';
 import { skillPath } from '../api/skilldex.ts';
 import type { Highlight, SkillSummary } from '../api/types.ts';
@@ -87,24 +87,75 @@ export function SkillCard({ skill }: { skill: SkillSummary }) {
   );
 }
 
+/**
+ * Copies `text`; a live region says "Copied". Without a usable clipboard (no
+ * `navigator.clipboard`, an insecure origin, a refusal) the text is shown selected in a
+ * read-only box to copy by hand.
+ */
 export function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
+  const [state, setState] = useState<'idle' | 'copied' | 'manual'>('idle');
+  const manual = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 1500);
+    if (state === 'manual') {
+      manual.current?.focus();
+      manual.current?.select();
+    }
+    if (state !== 'copied') return;
+    const timer = setTimeout(() => setState('idle'), 1500);
     return () => clearTimeout(timer);
-  }, [copied]);
+  }, [state]);
+  async function copy() {
+    try {
+      if (typeof navigator.clipboard?.writeText !== 'function') throw new Error('no clipboard');
+      await navigator.clipboard.writeText(text);
+      setState('copied');
+    } catch {
+      setState('manual');
+    }
+  }
   return (
-    <button
-      type="button"
-      className="button button--secondary button--small"
-      aria-label={label}
-      onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => setCopied(true));
-      }}
-    >
-      {copied ? 'Copied' : 'Copy'}
-    </button>
+    <>
+      <button type="button" className="button button--secondary button--small" aria-label={label} onClick={() => void copy()}>
+        {state === 'copied' ? 'Copied' : 'Copy'}
+      </button>
+      <span className="visually-hidden" role="status">
+        {state === 'copied' ? 'Copied' : ''}
+      </span>
+      {state === 'manual' && (
+        <label className="copy-fallback">
+          <span>Copying is not available here: the command is selected, press Ctrl+C (⌘C on a Mac).</span>
+          <input
+            ref={manual}
+            readOnly
+            value={text}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+        </label>
+      )}
+    </>
+  );
+}
+
+/** "Show more" for a paged list, with the failure of the last attempt. */
+export function MoreButton({
+  loading,
+  error,
+  onMore,
+  what,
+}: {
+  loading: boolean;
+  error: unknown;
+  onMore: () => void;
+  /** What the list holds, for the button's name: "versions", "audit entries". */
+  what: string;
+}) {
+  return (
+    <div className="more">
+      {error != null && <ErrorNotice error={error} title={`More ${what} could not be loaded`} />}
+      <button className="button button--secondary button--small" type="button" onClick={onMore} disabled={loading}>
+        {loading ? 'Loading…' : error != null ? `Try again to load more ${what}` : `Show more ${what}`}
+      </button>
+    </div>
   );
 }
 

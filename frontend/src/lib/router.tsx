@@ -16,13 +16,16 @@ function snapshot() {
   return window.location.pathname + window.location.search;
 }
 
-/** Navigates within the app; `replace` keeps history clean for typing in a search box. */
-export function navigate(to: string, { replace = false }: { replace?: boolean } = {}) {
+/**
+ * Navigates within the app; `replace` keeps history clean (typing in a search box).
+ * A new entry scrolls to the top unless `scroll` is false.
+ */
+export function navigate(to: string, { replace = false, scroll = !replace }: { replace?: boolean; scroll?: boolean } = {}) {
   if (to === snapshot()) return;
   if (replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   for (const listener of listeners) listener();
-  if (!replace) window.scrollTo?.(0, 0);
+  if (scroll) window.scrollTo?.(0, 0);
 }
 
 export function useLocation(): { pathname: string; search: URLSearchParams; href: string } {

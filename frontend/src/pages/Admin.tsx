@@ -1,8 +1,11 @@
-import { useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import { isApiError } from '../api/client.ts';
 import { adminApi, session } from '../api/skilldex.ts';
-import { ErrorNotice, Skeleton, formatDate } from '../components/ui.tsx';
+import type { RegistrationCreated } from '../api/types.ts';
+import { ErrorNotice, MoreButton, Skeleton, formatDate } from '../components/ui.tsx';
 import { Link, useLocation, useTitle } from '../lib/router.tsx';
+import { usePaged } from '../lib/usePaged.ts';
+import { useRegistration } from './Submit.tsx';
 
 const SECTIONS = [
   ['discovery-sources', 'Discovery sources'],
@@ -99,34 +102,136 @@ function AdminPages({ user }: { user: string }) {
   );
 }
 
-/** Loads an admin list and reloads it after a change. */
-function useAdminList<T>(load: () => Promise<{ items: T[] }>) {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [version, setVersion] = useState(0);
+type ActionResult = { ok: boolean; text: string; registration?: string };
+
+/** Runs admin actions and remembers how the last one ended. */
+function useAction(after?: () => void) {
+  const [result, setResult] = useState<ActionResult | null>(null);
+  async function run(work: () => Promise<unknown>, done: string | ((value: unknown) => ActionResult)) {
+    setResult(null);
+    try {
+      const value = await work();
+      setResult(typeof done === 'string' ? { ok: true, text: done } : done(value));
+      after?.();
+    } catch (e) {
+      setResult({ ok: false, text: message(e) });
+    }
+  }
+  return { result, run };
+}
+
+/** Success is a polite status; a failure is an alert. */
+function ActionStatus({ result }: { result: ActionResult | null }) {
+  return (
+    <>
+      <p role="status" className="action-status">
+        {result?.ok && result.text}
+        {result?.ok && result.registration && (
+          <>
+            {' '}
+            <Link href={`/registrations/${encodeURIComponent(result.registration)}`}>Follow the sync</Link>
+          </>
+        )}
+      </p>
+      {result && !result.ok && (
+        <div className="notice notice--error" role="alert">
+          <strong>The action failed</strong>
+          <p>{result.text}</p>
+        </div>
+      )}
+      {result?.ok && result.registration && <LiveRegistration id={result.registration} />}
+    </>
+  );
+}
+
+/** The registration a re-sync started, as it runs. */
+function LiveRegistration({ id }: { id: string }) {
+  const { data, error } = useRegistration(id);
+  if (error != null && !data) return <ErrorNotice error={error} title="The sync status could not be read" />;
+  if (!data) return <Skeleton lines={1} label="Loading the sync status" />;
+  return (
+    <div className="card registration-live" aria-live="polite">
+      <p>
+        Sync of <strong>{data.repository}</strong>: <span className={`badge badge--${data.status}`}>{data.status}</span>
+        {data.finished_at && <span className="muted"> · finished {formatDate(data.finished_at)}</span>}
+      </p>
+      {data.status === 'failed' && <p>{data.error ?? 'No reason was recorded.'}</p>}
+      {data.status === 'succeeded' && data.result && (
+        <p className="muted">
+          {String(data.result.skills ?? 0)} skills, {String(data.result.new_versions ?? 0)} new versions
+          {data.result.up_to_date ? ' (already up to date)' : ''}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A destructive action asked twice: the first press shows "Delete x?" with a confirm and a
+ * cancel button (focus moves to the confirm), the second does it.
+ */
+function ConfirmButton({ label, target, onConfirm }: { label: string; target: string; onConfirm: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const confirm = useRef<HTMLButtonElement>(null);
+  const first = useRef<HTMLButtonElement>(null);
+  const returnFocus = useRef(false);
   useEffect(() => {
-    load().then(
-      (page) => setItems(page.items),
-      (e: unknown) => setError(e),
+    if (asking) confirm.current?.focus();
+    else if (returnFocus.current) first.current?.focus();
+    returnFocus.current = false;
+  }, [asking]);
+  const cancel = () => {
+    returnFocus.current = true;
+    setAsking(false);
+  };
+  if (!asking) {
+    return (
+      <button
+        ref={first}
+        className="button button--secondary button--small"
+        type="button"
+        aria-label={`${label} ${target}`}
+        onClick={() => setAsking(true)}
+      >
+        {label}
+      </button>
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version]);
-  return { items, error, reload: () => setVersion((v) => v + 1) };
+  }
+  return (
+    <span
+      className="confirm"
+      role="group"
+      aria-label={`Confirm: ${label.toLowerCase()} ${target}`}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') cancel();
+      }}
+    >
+      <span>
+        {label} {target}?
+      </span>
+      <button
+        ref={confirm}
+        className="button button--danger button--small"
+        type="button"
+        aria-label={`Yes, ${label.toLowerCase()} ${target}`}
+        onClick={() => {
+          setAsking(false);
+          onConfirm();
+        }}
+      >
+        Yes, {label.toLowerCase()}
+      </button>
+      <button className="button button--secondary button--small" type="button" onClick={cancel}>
+        Cancel
+      </button>
+    </span>
+  );
 }
 
 function Sources() {
-  const list = useAdminList(adminApi.sources);
+  const list = usePaged((cursor, signal) => adminApi.sources(cursor, signal), []);
   const [form, setForm] = useState({ key: '', kind: 'topic_search', query: '', interval_seconds: 86400 });
-  const [status, setStatus] = useState<string | null>(null);
-  async function act(work: () => Promise<unknown>, done: string) {
-    try {
-      await work();
-      setStatus(done);
-      list.reload();
-    } catch (e) {
-      setStatus(message(e));
-    }
-  }
+  const { result, run } = useAction(list.reload);
   return (
     <section aria-labelledby="sources-title">
       <h2 id="sources-title">Discovery sources</h2>
@@ -135,7 +240,7 @@ function Sources() {
         className="form form--inline"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => adminApi.createSource(form), `Source ${form.key} created.`);
+          void run(() => adminApi.createSource(form), `Source ${form.key} created.`);
         }}
       >
         <label>
@@ -165,78 +270,83 @@ function Sources() {
           Add source
         </button>
       </form>
-      {status && <p role="status">{status}</p>}
+      <ActionStatus result={result} />
       {list.error ? (
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error} title="The discovery sources could not be loaded" />
       ) : !list.items ? (
         <Skeleton lines={3} label="Loading discovery sources" />
       ) : list.items.length === 0 ? (
         <p className="muted">No discovery sources yet.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Key</th>
-              <th>Kind</th>
-              <th>Query</th>
-              <th>Interval</th>
-              <th>Last run</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((s) => (
-              <tr key={s.id}>
-                <td>{s.key}</td>
-                <td>{s.kind}</td>
-                <td>
-                  <code>{s.query}</code>
-                </td>
-                <td>{s.interval_seconds} s</td>
-                <td>{formatDate(s.last_run_at)}</td>
-                <td className="table__actions">
-                  <button className="button button--small" type="button" onClick={() => void act(() => adminApi.runSource(s.id), `Scan of ${s.key} started.`)}>
-                    Scan now
-                  </button>
-                  <button
-                    className="button button--secondary button--small"
-                    type="button"
-                    onClick={() => void act(() => adminApi.setSourceEnabled(s.id, !s.enabled), `${s.key} ${s.enabled ? 'disabled' : 'enabled'}.`)}
-                  >
-                    {s.enabled ? 'Disable' : 'Enable'}
-                  </button>
-                  <button
-                    className="button button--secondary button--small"
-                    type="button"
-                    onClick={() => void act(() => adminApi.deleteSource(s.id), `${s.key} deleted.`)}
-                  >
-                    Delete
-                  </button>
-                </td>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Kind</th>
+                <th>Query</th>
+                <th>Interval</th>
+                <th>Last run</th>
+                <th>Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.items.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.key}</td>
+                  <td>{s.kind}</td>
+                  <td>
+                    <code>{s.query}</code>
+                  </td>
+                  <td>{s.interval_seconds} s</td>
+                  <td>{formatDate(s.last_run_at)}</td>
+                  <td className="table__actions">
+                    <button
+                      className="button button--small"
+                      type="button"
+                      aria-label={`Scan now ${s.key}`}
+                      onClick={() => void run(() => adminApi.runSource(s.id), `Scan of ${s.key} started.`)}
+                    >
+                      Scan now
+                    </button>
+                    <button
+                      className="button button--secondary button--small"
+                      type="button"
+                      aria-label={`${s.enabled ? 'Disable' : 'Enable'} ${s.key}`}
+                      onClick={() =>
+                        void run(
+                          () => adminApi.setSourceEnabled(s.id, !s.enabled),
+                          `${s.key} ${s.enabled ? 'disabled' : 'enabled'}.`,
+                        )
+                      }
+                    >
+                      {s.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      target={s.key}
+                      onConfirm={() => void run(() => adminApi.deleteSource(s.id), `${s.key} deleted.`)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasMore && (
+        <MoreButton loading={list.loadingMore} error={list.moreError} onMore={list.more} what="sources" />
       )}
     </section>
   );
 }
 
 function Blacklist() {
-  const list = useAdminList(adminApi.blacklist);
+  const list = usePaged((cursor, signal) => adminApi.blacklist(cursor, signal), []);
   const [owner, setOwner] = useState('');
   const [repo, setRepo] = useState('');
   const [reason, setReason] = useState('');
-  const [status, setStatus] = useState<string | null>(null);
-  async function act(work: () => Promise<unknown>, done: string) {
-    try {
-      await work();
-      setStatus(done);
-      list.reload();
-    } catch (e) {
-      setStatus(message(e));
-    }
-  }
+  const { result, run } = useAction(list.reload);
   return (
     <section aria-labelledby="blacklist-title">
       <h2 id="blacklist-title">Blacklist</h2>
@@ -245,7 +355,10 @@ function Blacklist() {
         className="form form--inline"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => adminApi.addBlacklist(owner.trim(), repo.trim() || null, reason), `${owner}${repo ? `/${repo}` : ''} blacklisted.`);
+          void run(
+            () => adminApi.addBlacklist(owner.trim(), repo.trim() || null, reason),
+            `${owner}${repo ? `/${repo}` : ''} blacklisted.`,
+          );
         }}
       >
         <label>
@@ -261,42 +374,52 @@ function Blacklist() {
           Add
         </button>
       </form>
-      {status && <p role="status">{status}</p>}
+      <ActionStatus result={result} />
       {list.error ? (
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error} title="The blacklist could not be loaded" />
       ) : !list.items ? (
         <Skeleton lines={3} label="Loading the list" />
       ) : list.items.length === 0 ? (
         <p className="muted">Nothing is listed.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Owner</th>
-              <th>Repository</th>
-              <th>Reason</th>
-              <th>Added</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((b) => (
-              <tr key={b.id}>
-                <td>{b.owner}</td>
-                <td>{b.repo ?? 'all'}</td>
-                <td>{b.reason}</td>
-                <td>
-                  {formatDate(b.created_at)} {b.created_by && <span className="muted">by {b.created_by}</span>}
-                </td>
-                <td>
-                  <button className="button button--secondary button--small" type="button" onClick={() => void act(() => adminApi.removeBlacklist(b.id), 'Removed.')}>
-                    Remove
-                  </button>
-                </td>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>Owner</th>
+                <th>Repository</th>
+                <th>Reason</th>
+                <th>Added</th>
+                <th>Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.items.map((b) => {
+                const target = b.repo ? `${b.owner}/${b.repo}` : b.owner;
+                return (
+                  <tr key={b.id}>
+                    <td>{b.owner}</td>
+                    <td>{b.repo ?? 'all'}</td>
+                    <td>{b.reason}</td>
+                    <td>
+                      {formatDate(b.created_at)} {b.created_by && <span className="muted">by {b.created_by}</span>}
+                    </td>
+                    <td>
+                      <ConfirmButton
+                        label="Remove"
+                        target={target}
+                        onConfirm={() => void run(() => adminApi.removeBlacklist(b.id), `${target} removed from the blacklist.`)}
+                      />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasMore && (
+        <MoreButton loading={list.loadingMore} error={list.moreError} onMore={list.more} what="entries" />
       )}
     </section>
   );
@@ -307,26 +430,35 @@ function Maintenance() {
   const [skill, setSkill] = useState('');
   const [hash, setHash] = useState('');
   const [reason, setReason] = useState('');
-  const [status, setStatus] = useState<string | null>(null);
-  async function act(work: () => Promise<unknown>, done: string) {
-    try {
-      await work();
-      setStatus(done);
-    } catch (e) {
-      setStatus(message(e));
-    }
-  }
+  const resync = useAction();
+  const yank = useAction();
   return (
     <section aria-labelledby="maintenance-title">
       <h2 id="maintenance-title">Re-sync and yank</h2>
       <form
         className="form form--inline"
+        aria-labelledby="resync-title"
         onSubmit={(e) => {
           e.preventDefault();
           const [owner = '', repo = ''] = repository.trim().split('/');
-          void act(() => adminApi.resync(owner, repo), `Re-sync of ${repository} started.`);
+          void resync.run(
+            () => adminApi.resync(owner, repo),
+            (value) => {
+              const created = value as RegistrationCreated;
+              return {
+                ok: true,
+                text: created.existing
+                  ? `A sync of ${created.repository} is already running.`
+                  : `Re-sync of ${created.repository} started.`,
+                registration: created.registration_id,
+              };
+            },
+          );
         }}
       >
+        <h3 id="resync-title" className="form__title">
+          Re-sync a repository
+        </h3>
         <label>
           Repository (owner/repo) <input value={repository} onChange={(e) => setRepository(e.target.value)} required />
         </label>
@@ -334,14 +466,19 @@ function Maintenance() {
           Re-sync
         </button>
       </form>
+      <ActionStatus result={resync.result} />
       <form
         className="form form--inline"
+        aria-labelledby="yank-title"
         onSubmit={(e) => {
           e.preventDefault();
           const [owner = '', repo = '', name = ''] = skill.trim().split('/');
-          void act(() => adminApi.yank(owner, repo, name, hash.trim(), reason), `Version ${hash.slice(0, 12)} yanked.`);
+          void yank.run(() => adminApi.yank(owner, repo, name, hash.trim(), reason), `Version ${hash.trim().slice(0, 12)} yanked.`);
         }}
       >
+        <h3 id="yank-title" className="form__title">
+          Yank or restore a version
+        </h3>
         <label>
           Skill (owner/repo/name) <input value={skill} onChange={(e) => setSkill(e.target.value)} required />
         </label>
@@ -359,53 +496,58 @@ function Maintenance() {
           type="button"
           onClick={() => {
             const [owner = '', repo = '', name = ''] = skill.trim().split('/');
-            void act(() => adminApi.unyank(owner, repo, name, hash.trim()), `Version ${hash.slice(0, 12)} restored.`);
+            void yank.run(() => adminApi.unyank(owner, repo, name, hash.trim()), `Version ${hash.trim().slice(0, 12)} restored.`);
           }}
         >
           Unyank
         </button>
       </form>
-      {status && <p role="status">{status}</p>}
+      <ActionStatus result={yank.result} />
     </section>
   );
 }
 
 function AuditLog() {
-  const list = useAdminList(adminApi.audit);
+  const list = usePaged((cursor, signal) => adminApi.audit(cursor, signal), []);
   return (
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>
       {list.error ? (
-        <ErrorNotice error={list.error} />
+        <ErrorNotice error={list.error} title="The audit log could not be loaded" />
       ) : !list.items ? (
         <Skeleton lines={4} label="Loading the audit log" />
       ) : list.items.length === 0 ? (
         <p className="muted">No admin actions yet.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Who</th>
-              <th>Action</th>
-              <th>Target</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((entry) => (
-              <tr key={entry.id}>
-                <td>{formatDate(entry.at)}</td>
-                <td>{entry.actor ?? 'system'}</td>
-                <td>
-                  <code>{entry.action}</code>
-                </td>
-                <td>
-                  {entry.target_type} {entry.target_id}
-                </td>
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Who</th>
+                <th>Action</th>
+                <th>Target</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.items.map((entry) => (
+                <tr key={entry.id}>
+                  <td>{formatDate(entry.at)}</td>
+                  <td>{entry.actor ?? 'system'}</td>
+                  <td>
+                    <code>{entry.action}</code>
+                  </td>
+                  <td>
+                    {entry.target_type} {entry.target_id}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.hasMore && (
+        <MoreButton loading={list.loadingMore} error={list.moreError} onMore={list.more} what="audit entries" />
       )}
     </section>
   );

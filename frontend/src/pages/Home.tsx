@@ -44,14 +44,26 @@ export function Home() {
             </button>
           </div>
         </form>
-        <dl className="totals" aria-label="Registry totals">
-          {(['skills', 'repositories', 'downloads'] as const).map((key) => (
-            <div key={key} className="totals__item">
-              <dt>{key}</dt>
-              <dd>{stats.data ? formatCount(stats.data[key]) : '—'}</dd>
-            </div>
-          ))}
-        </dl>
+        {stats.error ? (
+          <ErrorNotice error={stats.error} title="The registry totals could not be loaded" />
+        ) : (
+          <dl className="totals" aria-label="Registry totals" aria-busy={!stats.data}>
+            {(['skills', 'repositories', 'downloads'] as const).map((key) => (
+              <div key={key} className="totals__item">
+                <dt>{key}</dt>
+                <dd>
+                  {stats.data ? (
+                    formatCount(stats.data[key])
+                  ) : (
+                    <span className="skeleton__line totals__placeholder">
+                      <span className="visually-hidden">Loading</span>
+                    </span>
+                  )}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
       </section>
 
       <div className="columns">

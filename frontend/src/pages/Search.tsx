@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api } from '../api/skilldex.ts';
 import type { SearchResults, SkillSummary } from '../api/types.ts';
 import { ErrorNotice, Skeleton, SkillCard, formatCount } from '../components/ui.tsx';
@@ -6,6 +6,11 @@ import { navigate, useLocation, useTitle } from '../lib/router.tsx';
 
 /** Milliseconds of quiet typing before the URL (and so the search) follows the box. */
 export const SEARCH_DEBOUNCE_MS = 250;
+/**
+ * A typed query that stands this long becomes its own history entry; changes before that
+ * replace the entry, so back steps through searches, not keystrokes.
+ */
+export const SEARCH_SETTLE_MS = 1000;
 
 const SORTS = [
   ['relevance', 'Relevance'],
@@ -25,6 +30,31 @@ function searchUrl(params: URLSearchParams, changes: Record<string, string | nul
   return text ? `/search?${text}` : '/search';
 }
 
+/** The first page of each recent search, so back/forward shows its results at once. */
+const CACHE_MS = 60_000;
+const CACHE_ENTRIES = 20;
+const cache = new Map<string, { results: SearchResults; items: SkillSummary[]; at: number }>();
+
+function cached(key: string) {
+  const entry = cache.get(key);
+  return entry && Date.now() - entry.at < CACHE_MS ? entry : undefined;
+}
+
+function remember(key: string, results: SearchResults, items: SkillSummary[]) {
+  cache.delete(key);
+  cache.set(key, { results, items, at: Date.now() });
+  while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+}
+
+/** Forgets every remembered search (tests start from a clean slate). */
+export function clearSearchCache() {
+  cache.clear();
+}
+
+function currentHref() {
+  return window.location.pathname + window.location.search;
+}
+
 export function Search() {
   const { search } = useLocation();
   const q = search.get('q') ?? '';
@@ -33,37 +63,64 @@ export function Search() {
   const license = search.get('license') ?? '';
   const hasErrors = search.get('has_errors') ?? '';
   useTitle(q ? `“${q}”` : 'Search');
+  const params = { q, sort, owner, license, has_errors: hasErrors };
+  const key = JSON.stringify(params);
 
   const [text, setText] = useState(q);
-  const typed = useRef(false);
-  // Back/forward changes the URL: the box follows it.
+  // The query this page put in the URL from the box (which may have moved on since).
+  const ownQuery = useRef<string | null>(null);
+  // The history entry the last typed query made, and when: further typing within
+  // SEARCH_SETTLE_MS replaces it; once the query has settled the next one gets its own.
+  const typedEntry = useRef<{ href: string; at: number } | null>(null);
+  // Back/forward (or a link) changes the URL: the box follows it.
   useEffect(() => {
-    if (!typed.current) setText(q);
-    typed.current = false;
+    if (ownQuery.current !== q) setText(q);
+    ownQuery.current = null;
   }, [q]);
-  // Typing changes the URL after a pause; replace, so history holds searches, not keystrokes.
+  // Typing changes the URL after a pause: one history entry per settled query.
+  const searchText = search.toString();
   useEffect(() => {
-    if (text.trim() === q) return;
+    const typedQuery = text.trim();
+    if (typedQuery === q) return;
     const timer = setTimeout(() => {
-      typed.current = true;
-      navigate(searchUrl(search, { q: text.trim() || null }), { replace: true });
+      ownQuery.current = typedQuery;
+      const to = searchUrl(new URLSearchParams(searchText), { q: typedQuery || null });
+      const last = typedEntry.current;
+      const replace = last !== null && last.href === currentHref() && Date.now() - last.at < SEARCH_SETTLE_MS;
+      navigate(to, { replace });
+      typedEntry.current = { href: to, at: Date.now() };
     }, SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [text, q, search]);
+  }, [text, q, searchText]);
 
-  const [results, setResults] = useState<SearchResults | null>(null);
-  const [items, setItems] = useState<SkillSummary[]>([]);
+  const [results, setResults] = useState<SearchResults | null>(() => cached(key)?.results ?? null);
+  const [items, setItems] = useState<SkillSummary[]>(() => cached(key)?.items ?? []);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<unknown>(null);
+  const more = useRef<AbortController | null>(null);
 
   useEffect(() => {
+    // A page of the previous query must never land in this one's list.
+    more.current?.abort();
+    more.current = null;
+    setLoadingMore(false);
+    setMoreError(null);
+    setError(null);
+    const hit = cached(key);
+    if (hit) {
+      setResults(hit.results);
+      setItems(hit.items);
+      setLoading(false);
+      return;
+    }
     const controller = new AbortController();
     setLoading(true);
-    setError(null);
     api
-      .search({ q, sort, owner, license, has_errors: hasErrors, facets: true }, controller.signal)
+      .search({ ...params, facets: true }, controller.signal)
       .then((data) => {
+        remember(key, data, data.items);
         setResults(data);
         setItems(data.items);
         setLoading(false);
@@ -74,32 +131,78 @@ export function Search() {
         setLoading(false);
       });
     return () => controller.abort();
-  }, [q, sort, owner, license, hasErrors]);
+    // `key` stands for the params.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  useEffect(() => () => more.current?.abort(), []);
 
   async function loadMore() {
-    if (!results?.next_cursor) return;
+    if (!results?.next_cursor || more.current) return;
+    const controller = new AbortController();
+    more.current = controller;
     setLoadingMore(true);
+    setMoreError(null);
     try {
-      const next = await api.search({ q, sort, owner, license, has_errors: hasErrors, cursor: results.next_cursor });
-      setResults({ ...results, next_cursor: next.next_cursor });
-      setItems((current) => [...current, ...next.items]);
+      const next = await api.search({ ...params, cursor: results.next_cursor }, controller.signal);
+      if (controller.signal.aborted) return;
+      const seen = new Set(items.map((s) => s.id));
+      const merged = [...items, ...next.items.filter((s) => !seen.has(s.id))];
+      const updated = { ...results, next_cursor: next.next_cursor };
+      remember(key, updated, merged);
+      setResults(updated);
+      setItems(merged);
     } catch (e) {
-      setError(e);
+      // The list stays; the failure shows next to the button, which tries again.
+      if (!controller.signal.aborted) setMoreError(e);
     } finally {
-      setLoadingMore(false);
+      if (more.current === controller) {
+        more.current = null;
+        setLoadingMore(false);
+      }
     }
   }
 
-  const set = (changes: Record<string, string | null>) => navigate(searchUrl(search, changes));
+  // Arrow keys move between the search box and the result links.
+  const list = useRef<HTMLElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+  function resultLinks(): HTMLAnchorElement[] {
+    return [...(list.current?.querySelectorAll<HTMLAnchorElement>('.skill-card__name') ?? [])];
+  }
+  function onBoxKey(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key !== 'ArrowDown') return;
+    const first = resultLinks()[0];
+    if (first) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+  function onListKey(event: KeyboardEvent<HTMLElement>) {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    const links = resultLinks();
+    const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    if (at < 0) return;
+    event.preventDefault();
+    if (event.key === 'ArrowDown') links[Math.min(at + 1, links.length - 1)]?.focus();
+    else if (at === 0) input.current?.focus();
+    else links[at - 1]?.focus();
+  }
+
+  const set = (changes: Record<string, string | null>) => {
+    typedEntry.current = null;
+    navigate(searchUrl(search, changes));
+  };
 
   return (
     <div className="search-page">
+      <h1 className="visually-hidden">Search skills</h1>
       <form
         role="search"
         className="search"
         aria-label="Skill search"
         onSubmit={(e) => {
           e.preventDefault();
+          // Enter settles the query: the next one typed gets its own history entry.
+          typedEntry.current = null;
           navigate(searchUrl(search, { q: text.trim() || null }));
         }}
       >
@@ -114,6 +217,9 @@ export function Search() {
             value={text}
             placeholder="Search by name or description"
             onChange={(e) => setText(e.target.value)}
+            onKeyDown={onBoxKey}
+            ref={input}
+            aria-describedby="search-keys"
             autoFocus
           />
           <label className="visually-hidden" htmlFor="sort">
@@ -128,6 +234,9 @@ export function Search() {
             ))}
           </select>
         </div>
+        <p id="search-keys" className="visually-hidden">
+          Results update as you type. Press the down arrow to move to the results.
+        </p>
       </form>
 
       <div className="search-layout">
@@ -179,14 +288,14 @@ export function Search() {
           })}
         </aside>
 
-        <section className="results" aria-live="polite" aria-busy={loading}>
+        <section className="results" aria-label="Results" aria-busy={loading} ref={list} onKeyDown={onListKey}>
           {error ? (
             <ErrorNotice error={error} title="Search failed" />
           ) : loading && !results ? (
             <Skeleton lines={8} label="Searching" />
           ) : results ? (
             <>
-              <p className="results__summary">
+              <p className="results__summary" role="status">
                 {results.total === 0
                   ? 'No skills found'
                   : `${results.total_exact ? '' : 'More than '}${formatCount(results.total ?? items.length)} skill${results.total === 1 ? '' : 's'}`}
@@ -209,9 +318,15 @@ export function Search() {
                   ))}
                 </ul>
               )}
+              {moreError != null && <ErrorNotice error={moreError} title="More results could not be loaded" />}
               {results.next_cursor && (
-                <button className="button button--secondary" type="button" onClick={loadMore} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Show more'}
+                <button
+                  className="button button--secondary"
+                  type="button"
+                  onClick={() => void loadMore()}
+                  disabled={loadingMore}
+                >
+                  {loadingMore ? 'Loading…' : moreError != null ? 'Try again' : 'Show more'}
                 </button>
               )}
             </>

@@ -1,9 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { api } from '../api/skilldex.ts';
 import type { FileEntry, Finding, SkillPage as Skill } from '../api/types.ts';
-import { CopyButton, ErrorNotice, Skeleton, formatCount, formatDate, useLoad } from '../components/ui.tsx';
+import { FileTree } from '../components/FileTree.tsx';
+import { CopyButton, ErrorNotice, MoreButton, Skeleton, formatCount, formatDate, useLoad } from '../components/ui.tsx';
 import { renderMarkdown } from '../lib/markdown.ts';
-import { Link, useTitle } from '../lib/router.tsx';
+import { Link, navigate, useLocation, useTitle } from '../lib/router.tsx';
+import { usePaged } from '../lib/usePaged.ts';
 
 /** Files previewed as text, up to this size. */
 const PREVIEW_BYTES = 256 * 1024;
@@ -21,11 +23,30 @@ export function SkillPage({ owner, repo, name }: { owner: string; repo: string; 
 }
 
 function SkillView({ skill }: { skill: Skill }) {
+  const { pathname, search } = useLocation();
+  const selected = search.get('file');
   const hash = skill.latest_version?.content_hash;
-  const fileUrl = (path: string) => (hash ? api.fileUrl(skill.owner, skill.repo, skill.name, hash, path) : '');
-  const html = useMemo(() => renderMarkdown(skill.body, hash ? fileUrl : undefined), [skill.body, hash]);
+  const html = useMemo(() => {
+    if (!hash) return renderMarkdown(skill.body);
+    const paths = new Set(skill.files.map((f) => f.path));
+    return renderMarkdown(skill.body, {
+      fileUrl: (path) => api.fileUrl(skill.owner, skill.repo, skill.name, hash, path),
+      fileLink: (path) => (paths.has(path) ? filePreviewHref(pathname, path) : null),
+    });
+  }, [skill, hash, pathname]);
   const errors = skill.findings.filter((f) => f.severity === 'error');
   const warnings = skill.findings.filter((f) => f.severity === 'warning');
+  const github = githubUrl(skill);
+
+  // Links to files of the skill (rewritten by renderMarkdown) open the preview in place.
+  function onMarkdownClick(event: MouseEvent<HTMLDivElement>) {
+    const link = (event.target as Element).closest('a');
+    const href = link?.getAttribute('href');
+    if (!link || !href?.startsWith('/') || link.target || event.button !== 0) return;
+    if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(href, { scroll: false });
+  }
 
   return (
     <article className="skill-page">
@@ -45,13 +66,15 @@ function SkillView({ skill }: { skill: Skill }) {
           {skill.status === 'removed' && <span className="badge badge--error">Removed from its repository</span>}
           {skill.latest_version && <span>Updated {formatDate(skill.latest_version.published_at)}</span>}
         </div>
-        {skill.download_url && (
-          <p>
-            <a className="button" href={skill.download_url} download>
-              Download .tar.gz
-            </a>{' '}
-            {skill.repository.html_url && (
-              <a className="button button--secondary" href={skill.repository.html_url} rel="noopener noreferrer">
+        {(skill.download_url || github) && (
+          <p className="skill-page__actions">
+            {skill.download_url && (
+              <a className="button" href={skill.download_url} download>
+                Download .tar.gz
+              </a>
+            )}
+            {github && (
+              <a className="button button--secondary" href={github} rel="noopener noreferrer">
                 View on GitHub
               </a>
             )}
@@ -68,7 +91,7 @@ function SkillView({ skill }: { skill: Skill }) {
             </h2>
             {skill.body ? (
               // Sanitized by renderMarkdown (DOMPurify): no script, handler or javascript: URL survives.
-              <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />
+              <div className="markdown" onClick={onMarkdownClick} dangerouslySetInnerHTML={{ __html: html }} />
             ) : (
               <p className="muted">No instructions: this version could not be parsed.</p>
             )}
@@ -89,7 +112,14 @@ function SkillView({ skill }: { skill: Skill }) {
               </div>
             ))}
           </section>
-          {hash && <Files skill={skill} hash={hash} />}
+          {hash && (
+            <Files
+              skill={skill}
+              hash={hash}
+              selected={selected}
+              onSelect={(path) => navigate(filePreviewHref(pathname, path), { replace: true })}
+            />
+          )}
           <Versions skill={skill} />
           {skill.marketplaces.length > 0 && (
             <section aria-labelledby="plugins-title" className="card">
@@ -109,6 +139,21 @@ function SkillView({ skill }: { skill: Skill }) {
       </div>
     </article>
   );
+}
+
+/** The skill page showing `path` in its file preview. */
+function filePreviewHref(pathname: string, path: string): string {
+  return `${pathname}?file=${encodeURIComponent(path)}`;
+}
+
+/** The skill's folder on GitHub, else its repository; null without a GitHub address. */
+function githubUrl(skill: Skill): string | null {
+  const repository = skill.repository.html_url;
+  if (!repository) return null;
+  const branch = skill.repository.default_branch;
+  if (!branch || !skill.path) return repository;
+  const folder = skill.path.split('/').map(encodeURIComponent).join('/');
+  return `${repository}/tree/${encodeURIComponent(branch)}/${folder}`;
 }
 
 function Findings({ errors, warnings }: { errors: Finding[]; warnings: Finding[] }) {
@@ -137,54 +182,40 @@ function Findings({ errors, warnings }: { errors: Finding[]; warnings: Finding[]
   );
 }
 
-function Files({ skill, hash }: { skill: Skill; hash: string }) {
-  const [open, setOpen] = useState<FileEntry | null>(null);
-  const [preview, setPreview] = useState<{ text?: string; error?: string } | null>(null);
-
-  async function show(file: FileEntry) {
-    setOpen(file);
-    if (!isText(file) || file.size > PREVIEW_BYTES) {
-      setPreview({ error: 'No preview for this file; it is in the archive.' });
-      return;
-    }
-    setPreview(null);
-    try {
-      const response = await fetch(api.fileUrl(skill.owner, skill.repo, skill.name, hash, file.path));
-      setPreview(response.ok ? { text: await response.text() } : { error: `The file could not be read (${response.status}).` });
-    } catch {
-      setPreview({ error: 'The file could not be read.' });
-    }
-  }
+function Files({
+  skill,
+  hash,
+  selected,
+  onSelect,
+}: {
+  skill: Skill;
+  hash: string;
+  selected: string | null;
+  onSelect: (path: string) => void;
+}) {
+  const file = selected === null ? null : (skill.files.find((f) => f.path === selected) ?? null);
+  const preview = useRef<HTMLDivElement>(null);
+  const tree = useRef<HTMLDivElement>(null);
+  // Opened from a link in SKILL.md (or a shared address): bring the preview into view.
+  useEffect(() => {
+    if (selected !== null && !tree.current?.contains(document.activeElement)) preview.current?.focus();
+  }, [selected]);
 
   return (
     <section aria-labelledby="files-title" className="card">
       <h2 id="files-title" className="section-title">
         Files
       </h2>
-      <ul className="file-tree">
-        {skill.files.map((file) => (
-          <li key={file.path} style={{ paddingLeft: `${(file.path.split('/').length - 1) * 0.9}rem` }}>
-            <button
-              type="button"
-              className="link-button"
-              aria-pressed={open?.path === file.path}
-              onClick={() => void show(file)}
-            >
-              {file.path.split('/').pop()}
-            </button>
-            <span className="muted"> {formatCount(file.size)} B{file.executable ? ' · executable' : ''}</span>
-          </li>
-        ))}
-      </ul>
-      {open && (
-        <div className="preview" aria-label={`Preview of ${open.path}`} role="region">
-          <p className="preview__title">{open.path}</p>
-          {preview === null ? (
-            <Skeleton lines={4} label="Loading the file" />
-          ) : preview.error ? (
-            <p className="muted">{preview.error}</p>
+      <div ref={tree}>
+        <FileTree files={skill.files} label={`Files of ${skill.name}`} selected={selected} onSelect={onSelect} />
+      </div>
+      {selected !== null && (
+        <div className="preview" aria-label={`Preview of ${selected}`} role="region" tabIndex={-1} ref={preview}>
+          <p className="preview__title">{selected}</p>
+          {file ? (
+            <FilePreview key={file.path} file={file} url={api.fileUrl(skill.owner, skill.repo, skill.name, hash, file.path)} />
           ) : (
-            <pre className="preview__text">{preview.text}</pre>
+            <p className="muted">This version has no file {selected}.</p>
           )}
         </div>
       )}
@@ -192,9 +223,33 @@ function Files({ skill, hash }: { skill: Skill; hash: string }) {
   );
 }
 
+/** The text of one file; a newer choice aborts the request of the previous one. */
+function FilePreview({ file, url }: { file: FileEntry; url: string }) {
+  const previewable = isText(file) && file.size <= PREVIEW_BYTES;
+  const [state, setState] = useState<{ text?: string; error?: string } | null>(null);
+  useEffect(() => {
+    if (!previewable) return;
+    const controller = new AbortController();
+    fetch(url, { signal: controller.signal })
+      .then(async (response) => {
+        const text = response.ok ? await response.text() : null;
+        if (controller.signal.aborted) return;
+        setState(text !== null ? { text } : { error: `The file could not be read (${response.status}).` });
+      })
+      .catch(() => {
+        if (!controller.signal.aborted) setState({ error: 'The file could not be read.' });
+      });
+    return () => controller.abort();
+  }, [url, previewable]);
+  if (!previewable) return <p className="muted">No preview for this file; it is in the archive.</p>;
+  if (state === null) return <Skeleton lines={4} label={`Loading ${file.path}`} />;
+  if (state.error) return <p className="muted">{state.error}</p>;
+  return <pre className="preview__text">{state.text}</pre>;
+}
+
 function Versions({ skill }: { skill: Skill }) {
-  const versions = useLoad(
-    (signal) => api.versions(skill.owner, skill.repo, skill.name, signal),
+  const versions = usePaged(
+    (cursor, signal) => api.versions(skill.owner, skill.repo, skill.name, cursor, signal),
     [skill.owner, skill.repo, skill.name],
   );
   return (
@@ -204,13 +259,13 @@ function Versions({ skill }: { skill: Skill }) {
       </h2>
       {versions.error ? (
         <ErrorNotice error={versions.error} />
-      ) : !versions.data ? (
+      ) : !versions.items ? (
         <Skeleton lines={2} label="Loading versions" />
-      ) : versions.data.items.length === 0 ? (
+      ) : versions.items.length === 0 ? (
         <p className="muted">Never published.</p>
       ) : (
         <ul className="plain-list versions">
-          {versions.data.items.map((v) => (
+          {versions.items.map((v) => (
             <li key={v.content_hash}>
               <code title={v.content_hash}>{v.content_hash.slice(0, 12)}</code>{' '}
               <span className="muted">
@@ -220,6 +275,9 @@ function Versions({ skill }: { skill: Skill }) {
             </li>
           ))}
         </ul>
+      )}
+      {versions.hasMore && (
+        <MoreButton loading={versions.loadingMore} error={versions.moreError} onMore={versions.more} what="versions" />
       )}
     </section>
   );

@@ -63,17 +63,20 @@ export function Submit() {
 const STEPS = ['queued', 'running', 'succeeded'] as const;
 const STEP_LABELS = ['Queued', 'Syncing', 'Published'];
 
-export function RegistrationView({ id }: { id: string }) {
-  useTitle('Registration');
+/** A registration, polled while its sync is queued or running. */
+export function useRegistration(id: string): { data: RegistrationData | null; error: unknown } {
   const [data, setData] = useState<RegistrationData | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    setData(null);
+    setError(null);
     async function poll() {
       try {
-        const next = await api.registration(id);
+        const next = await api.registration(id, controller.signal);
         if (stopped) return;
         setData(next);
         setError(null);
@@ -87,9 +90,16 @@ export function RegistrationView({ id }: { id: string }) {
     void poll();
     return () => {
       stopped = true;
+      controller.abort();
       clearTimeout(timer);
     };
   }, [id]);
+  return { data, error };
+}
+
+export function RegistrationView({ id }: { id: string }) {
+  useTitle('Registration');
+  const { data, error } = useRegistration(id);
 
   if (!data) return error ? <ErrorNotice error={error} /> : <Skeleton lines={4} label="Loading the registration" />;
   const [owner, repo] = data.repository.split('/');

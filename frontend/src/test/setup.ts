@@ -5,3 +5,6 @@ import { afterEach } from 'vitest';
 afterEach(() => {
   cleanup();
 });
+
+// jsdom has no layout: scrolling is a no-op instead of a "not implemented" warning.
+window.scrollTo = () => undefined;

@@ -60,6 +60,16 @@ impl TestApp {
         Self::spawn_with(temporal_settings("skilldex-api-tests"), http_settings()).await
     }
 
+    /// Like [`TestApp::spawn`] with the response cache on, entries living `ttl_secs` (the
+    /// other tests run without it so they read their own writes at once).
+    pub async fn spawn_cached(ttl_secs: u64) -> Self {
+        let http = HttpSettings {
+            cache_ttl_secs: ttl_secs,
+            ..http_settings()
+        };
+        Self::spawn_with(temporal_settings("skilldex-api-tests"), http).await
+    }
+
     pub async fn spawn_with(temporal: TemporalSettings, http: HttpSettings) -> Self {
         let db = migrated_database().await;
         let state = AppState::new(

@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod public_url;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod routes;
@@ -98,9 +99,10 @@ impl AppState {
             rate_limiter: Arc::new(rate_limit::RateLimiter::from_settings(&settings.http)),
             facets: Arc::new(routes::skills::FacetCache::default()),
             downloads,
-            responses: Arc::new(response_cache::ResponseCache::new(Duration::from_secs(
-                settings.http.cache_ttl_secs,
-            ))),
+            responses: Arc::new(response_cache::ResponseCache::new(
+                Duration::from_secs(settings.http.cache_ttl_secs),
+                settings.http.public_url.clone(),
+            )),
             settings: Arc::new(settings),
         }
     }

@@ -4,9 +4,11 @@
 //! memory for a few seconds (`SKILLDEX_HTTP_CACHE_TTL_SECS`, default 5) keeps the
 //! database free for the long tail. Responses without a `Cache-Control` of their own get
 //! `public, max-age=TTL` so browsers and CDNs can do the same. Only successful GETs are
-//! stored, keyed by host, path and query; entries expire by age (no invalidation), so a
-//! change (a new version, a yank) shows within about one TTL. The cache is bounded: when
-//! full, expired entries are dropped, and if that is not enough, everything.
+//! stored, keyed by path and query and the public base URL answers are built with
+//! ([`crate::public_url::base`]: the configured one, or the origin the request named);
+//! entries expire by age (no invalidation), so a change (a new version, a yank) shows
+//! within about one TTL. The cache is bounded: when full, expired entries are dropped,
+//! and if that is not enough, everything.
 //!
 //! The handler decides what may be stored: a response whose `Cache-Control` says
 //! `no-store`, `private` or `no-cache` (downloads, which count every request), or that
@@ -97,6 +99,8 @@ struct Inner {
 
 pub struct ResponseCache {
     ttl: Duration,
+    /// `SKILLDEX_HTTP_PUBLIC_URL`: part of every key, like the request origin when unset.
+    public_url: Option<String>,
     inner: Mutex<Inner>,
 }
 
@@ -129,9 +133,10 @@ impl Drop for FillGuard {
 }
 
 impl ResponseCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, public_url: Option<String>) -> Self {
         Self {
             ttl,
+            public_url,
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -250,12 +255,12 @@ fn replayable(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
-fn key(headers: &HeaderMap, request: &Request) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    format!("{host}{}", request.uri())
+/// The key of a request: everything an answer may depend on. Answers depend on the path,
+/// the query and, through absolute URLs, the public base URL; the request headers that
+/// can change that base are part of it when no public URL is configured.
+fn key(cache: &ResponseCache, request: &Request) -> String {
+    let base = crate::public_url::base(cache.public_url.as_deref(), request.headers());
+    format!("{base}{}", request.uri())
 }
 
 /// Middleware for public read routes.
@@ -271,7 +276,7 @@ pub async fn layer(
     if cache.ttl.is_zero() || !cacheable {
         return next.run(request).await;
     }
-    let key = key(request.headers(), &request);
+    let key = key(&cache, &request);
     let guard = match cache.lookup(&key) {
         Some(Lookup::Hit(stored, age)) => return cached_response(stored, age),
         Some(Lookup::Fill(guard)) => Some(guard),
@@ -367,7 +372,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_the_cache_stays_bounded() {
-        let cache = Arc::new(ResponseCache::new(Duration::from_millis(30)));
+        let cache = Arc::new(ResponseCache::new(Duration::from_millis(30), None));
         cache.put("a".into(), stored(b"1"));
         assert_eq!(hit(&cache, "a"), Some(Bytes::from_static(b"1")));
         std::thread::sleep(Duration::from_millis(70));
@@ -411,7 +416,7 @@ mod tests {
     async fn concurrent_misses_run_the_handler_once() {
         let calls = Arc::new(AtomicUsize::new(0));
         let app = counting_app(
-            Arc::new(ResponseCache::new(Duration::from_secs(5))),
+            Arc::new(ResponseCache::new(Duration::from_secs(5), None)),
             calls.clone(),
         );
         let bodies = spawn_all((0..20).map(|_| body_of(app.clone()))).await;
@@ -427,7 +432,7 @@ mod tests {
     async fn a_stale_entry_is_served_while_one_request_refreshes_it() {
         let calls = Arc::new(AtomicUsize::new(0));
         let app = counting_app(
-            Arc::new(ResponseCache::new(Duration::from_millis(300))),
+            Arc::new(ResponseCache::new(Duration::from_millis(300), None)),
             calls.clone(),
         );
         assert_eq!(body_of(app.clone()).await, "1");
@@ -514,7 +519,7 @@ mod tests {
                 )
             }
         };
-        let cache = Arc::new(ResponseCache::new(Duration::from_secs(5)));
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(5), None));
         let app = Router::new()
             .route("/api/v1/skills", get(handler))
             .layer(axum::middleware::from_fn_with_state(cache.clone(), layer));
@@ -537,7 +542,7 @@ mod tests {
             assert_eq!(body, expected.to_string().as_bytes());
         }
         assert!(matches!(
-            cache.lookup("/api/v1/skills?q=data"),
+            cache.lookup("http://localhost/api/v1/skills?q=data"),
             Some(Lookup::Bypass)
         ));
     }

@@ -7,13 +7,14 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    TestApp,
+    TestApp, http_settings,
     index::{index_tree, tree},
 };
 use reqwest::header::HeaderMap;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use skilldex_core::storage::ObjectStore;
-use skilldex_test_support::{s3_settings, unique_owner};
+use serde_json::Value;
+use skilldex_core::{config::HttpSettings, storage::ObjectStore};
+use skilldex_test_support::{s3_settings, temporal_settings, unique_owner};
 use uuid::Uuid;
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
@@ -221,4 +222,70 @@ async fn every_download_reaches_the_handler_and_is_counted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(counted, 5, "three streamed and two redirected downloads");
+}
+
+/// The first install command of a skill page fetched with `headers`, and whether it was a
+/// cache hit.
+async fn install_command(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (String, bool) {
+    let mut request = app.http.get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let hit = response.headers().get("age").is_some();
+    let page: Value = response.json().await.unwrap();
+    let command = page["install"][0]["command"].as_str().unwrap().to_owned();
+    (command, hit)
+}
+
+#[tokio::test]
+async fn request_headers_cannot_change_the_page_other_clients_get() {
+    let app = TestApp::spawn_cached(TTL_SECS).await;
+    let (base, _) = skill_with_active_content(&app).await;
+    let origin = format!("http://{}", app.addr);
+
+    // A client claiming https (or another host) first: its answer says so...
+    let (spoofed, _) = install_command(&app, &base, &[("x-forwarded-proto", "https")]).await;
+    assert!(
+        spoofed.contains(&format!("'https://{}/", app.addr)),
+        "{spoofed}"
+    );
+    let (evil, _) = install_command(&app, &base, &[("host", "evil.example")]).await;
+    assert!(evil.contains("'http://evil.example/"), "{evil}");
+
+    // ...but is not what a plain client is served from the cache.
+    let (plain, hit) = install_command(&app, &base, &[]).await;
+    assert!(!hit, "the origin is part of the key");
+    assert!(
+        plain.contains(&format!("'{origin}/api/v1/skills/")),
+        "{plain}"
+    );
+    let (again, hit) = install_command(&app, &base, &[]).await;
+    assert!(hit);
+    assert_eq!(again, plain);
+}
+
+#[tokio::test]
+async fn a_configured_public_url_is_the_only_base_of_install_commands() {
+    let http = HttpSettings {
+        cache_ttl_secs: TTL_SECS,
+        public_url: Some("https://skills.example.com".into()),
+        ..http_settings()
+    };
+    let app = TestApp::spawn_with(temporal_settings("skilldex-api-tests"), http).await;
+    let (base, hash) = skill_with_active_content(&app).await;
+    let expected = format!("'https://skills.example.com{base}/versions/{hash}/download'");
+    let (spoofed, hit) = install_command(
+        &app,
+        &base,
+        &[("host", "evil.example"), ("x-forwarded-proto", "http")],
+    )
+    .await;
+    assert!(!hit);
+    assert!(spoofed.contains(&expected), "{spoofed}");
+    // Headers no longer matter, so every client shares one entry.
+    let (plain, hit) = install_command(&app, &base, &[]).await;
+    assert!(hit);
+    assert_eq!(plain, spoofed);
 }

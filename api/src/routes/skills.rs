@@ -1224,24 +1224,6 @@ pub(crate) async fn find_skill(
     })
 }
 
-/// Base URL the client used (for absolute URLs in install commands).
-pub(crate) fn public_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 /// Shell-quotes a value for the install commands (single quotes, escaped inside).
 fn sh_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
@@ -1333,7 +1315,8 @@ pub async fn skill_page(
     });
     let mut install = Vec::new();
     if let Some(url) = &download_url {
-        let absolute = format!("{}{url}", public_base(&headers));
+        let base = crate::public_url::base(state.settings.http.public_url.as_deref(), &headers);
+        let absolute = format!("{base}{url}");
         install.push(InstallCommand {
             label: "Claude Code (personal skills)".into(),
             command: format!(

@@ -37,6 +37,7 @@ pub fn http_settings() -> HttpSettings {
         rate_limit_per_minute: 6000,
         rate_limit_burst: 1000,
         trust_forwarded_for: false,
+        public_url: None,
         // Tests read their own writes at once.
         cache_ttl_secs: 0,
         download_flush_ms: 50,

@@ -8,6 +8,7 @@ pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
@@ -38,10 +39,8 @@ use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::{ServeDir, ServeFile},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -165,25 +164,26 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
                 .latency_unit(tower_http::LatencyUnit::Millis),
         );
 
-    // Router::layer maps each layer's response body back to axum's, so layers whose bodies
-    // differ (the body limit's) compose with the rest.
-    app.layer(RequestBodyLimitLayer::new(http.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            http.request_timeout(),
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(trace)
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(cors_layer(&http.cors_origins)),
-        )
+    app.layer(middleware::from_fn_with_state(
+        http.body_limit,
+        limits::body_limit,
+    ))
+    .layer(middleware::from_fn_with_state(
+        http.request_timeout(),
+        limits::timeout,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.metrics.clone(),
+        metrics::track,
+    ))
+    .layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(cors_layer(&http.cors_origins)),
+    )
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {

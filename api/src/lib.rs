@@ -27,7 +27,7 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode},
     middleware,
     response::Response,
-    routing::{any, get},
+    routing::{MethodRouter, any, get},
 };
 use sea_orm::DatabaseConnection;
 use skilldex_core::{
@@ -109,30 +109,63 @@ impl AppState {
 
 /// The `/api/v1` routes and the OpenAPI document describing exactly them.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", routes::api_v1())
-        .split_for_parts()
+        .split_for_parts();
+    openapi::name_wildcards(&mut doc);
+    (router, doc)
+}
+
+/// Adds a route that is not part of the versioned API (health, metrics, the `/api`
+/// fallback). The one place allowed to add a route without documenting it.
+///
+/// Every `/api/v1` handler goes through `utoipa_axum::routes!` (see [`routes::api_v1`]),
+/// which adds it to the router and to the OpenAPI document in one step, so the served API
+/// and its document are one list. What keeps it so: `api/clippy.toml` refuses the router
+/// methods that add a route without documenting it (`Router::route`, `route_service`,
+/// `nest`, `OpenApiRouter::route`, ...) in the whole crate, `tests/openapi.rs` checks that
+/// this function is the only one allowed to call them, and this function refuses a path
+/// under `/api/v1`. The router is built at start-up and by every test, so such a path
+/// cannot go unnoticed.
+#[allow(clippy::disallowed_methods)]
+fn outside_api(
+    app: Router<AppState>,
+    path: &str,
+    method_router: MethodRouter<AppState>,
+) -> Router<AppState> {
+    assert!(
+        path != "/api/v1" && !path.starts_with("/api/v1/"),
+        "{path}: /api/v1 routes are added with utoipa_axum::routes! so they are documented"
+    );
+    app.route(path, method_router)
 }
 
 /// Every route and middleware of the api.
 pub fn router(state: AppState, http: &HttpSettings) -> Router {
     let (api, doc) = api_routes();
 
-    let mut app = Router::new()
-        .route("/health", get(health::process))
-        .route("/health/db", get(health::database))
-        .route("/health/temporal", get(health::temporal))
-        .route("/health/storage", get(health::storage))
-        .route(
+    let mut app = Router::new();
+    for (path, handler) in [
+        ("/health", get(health::process)),
+        ("/health/db", get(health::database)),
+        ("/health/temporal", get(health::temporal)),
+        ("/health/storage", get(health::storage)),
+        (
             "/metrics",
             get(metrics::handler).with_state(state.metrics.clone()),
-        )
-        .merge(api.layer(middleware::from_fn_with_state(
-            state.responses.clone(),
-            response_cache::layer,
-        )))
-        // Unknown API paths answer with the envelope even when the UI serves the rest.
-        .route("/api/{*rest}", any(api_not_found))
+        ),
+    ] {
+        app = outside_api(app, path, handler);
+    }
+    app = app.merge(api.layer(middleware::from_fn_with_state(
+        state.responses.clone(),
+        response_cache::layer,
+    )));
+    // Unknown API paths answer with the envelope even when the UI serves the rest. (Added
+    // after the API routes and before the Swagger UI's: with the catch-all inserted first,
+    // the router no longer finds `/api/docs/`.)
+    app = outside_api(app, "/api/{*rest}", any(api_not_found));
+    let mut app = app
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .with_state(state.clone());
 

@@ -1186,8 +1186,8 @@ pub(crate) struct SkillRow {
     pub latest_version_id: Option<Uuid>,
 }
 
-/// Finds a skill by `owner/repo/name` (case-insensitive), `path` choosing among skills
-/// that share a name. Blacklisted repositories are not found.
+/// Finds a skill by its address (see [`crate::routes::address`]). Blacklisted
+/// repositories are not found.
 pub(crate) async fn find_skill(
     db: &impl ConnectionTrait,
     owner: &str,
@@ -1195,28 +1195,23 @@ pub(crate) async fn find_skill(
     name: &str,
     path: Option<&str>,
 ) -> Result<SkillRow, ApiError> {
-    let mut sql = Sql::new("SELECT s.status, s.latest_version_id, s.findings, ");
-    sql.push(SUMMARY_COLUMNS);
-    sql.push(", ");
-    sql.push(REPOSITORY_COLUMNS);
-    sql.push(" FROM ");
-    sql.push(SUMMARY_FROM);
-    let o = sql.bind(owner.to_lowercase());
-    let r = sql.bind(repo.to_lowercase());
-    let n = sql.bind(name.to_lowercase());
-    sql.push(&format!(
-        " WHERE lower(r.owner) = {o} AND lower(r.name) = {r} AND lower(s.name) = {n} AND {NOT_BLACKLISTED}"
-    ));
-    if let Some(path) = path {
-        let p = sql.bind(path.trim_matches('/').to_owned());
-        sql.push(&format!(" AND s.path = {p}"));
-    }
-    sql.push(" ORDER BY (s.status = 'active') DESC, length(s.path), s.path LIMIT 1");
-    let row = db.query_one_raw(sql.statement()).await?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no skill `{name}` in {owner}/{repo}; search for it with GET /api/v1/skills?q={name}"
-        ))
-    })?;
+    use crate::routes::address::{Audience, SkillAddress, find_skill_row};
+    let columns = format!(
+        "s.status, s.latest_version_id, s.findings, {SUMMARY_COLUMNS}, {REPOSITORY_COLUMNS}"
+    );
+    let address = SkillAddress {
+        owner,
+        repo,
+        name,
+        path,
+    };
+    let row = find_skill_row(db, &columns, address, Audience::Public)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no skill `{name}` in {owner}/{repo}; search for it with GET /api/v1/skills?q={name}"
+            ))
+        })?;
     Ok(SkillRow {
         id: row.try_get("", "id")?,
         latest_version_id: row.try_get("", "latest_version_id")?,

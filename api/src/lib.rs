@@ -17,6 +17,7 @@ pub mod rate_limit;
 pub mod response_cache;
 pub mod routes;
 pub mod sql;
+pub mod sync_errors;
 pub mod temporal;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};

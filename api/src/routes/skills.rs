@@ -1016,7 +1016,10 @@ pub struct Repository {
     /// `pending`, `syncing`, `succeeded` or `failed`.
     pub sync_status: String,
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// Why the last sync failed, for users (internal details left out).
     pub last_error: Option<String>,
+    /// `not_found`, `blacklisted`, `invalid_archive`, `too_large`, `github`, `timeout`,
+    /// `database`, `storage` or `internal`.
     pub last_error_kind: Option<String>,
     pub last_indexed_commit: Option<String>,
     /// Active skills of the repository.
@@ -1035,6 +1038,8 @@ pub(crate) fn repository_from_row(row: &QueryResult) -> Result<Repository, DbErr
     let owner: String = row.try_get("", "repository_owner")?;
     let name: String = row.try_get("", "repository_name")?;
     let topics: Json = row.try_get("", "topics")?;
+    let last_error: Option<String> = row.try_get("", "last_error")?;
+    let kind: Option<String> = row.try_get("", "last_error_kind")?;
     Ok(Repository {
         id: row.try_get("", "repository_id")?,
         full_name: format!("{owner}/{name}"),
@@ -1049,8 +1054,8 @@ pub(crate) fn repository_from_row(row: &QueryResult) -> Result<Repository, DbErr
         archived: row.try_get("", "archived")?,
         sync_status: row.try_get("", "sync_status")?,
         last_synced_at: row.try_get("", "last_synced_at")?,
-        last_error: row.try_get("", "last_error")?,
-        last_error_kind: row.try_get("", "last_error_kind")?,
+        last_error: last_error.map(|m| crate::sync_errors::public_message(kind.as_deref(), &m)),
+        last_error_kind: kind,
         last_indexed_commit: row.try_get("", "last_indexed_commit")?,
         skill_count: row.try_get("", "skill_count")?,
     })

@@ -68,8 +68,8 @@ pub struct AppState {
     pub temporal: Arc<TemporalHandle>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<ApiSettings>,
-    /// Per-client-IP limiter of public writes (see [`rate_limit`]).
-    pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Per-client-IP limiters of unauthenticated writes (see [`rate_limit`]).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
     /// Facet counts of recent searches (see `routes::skills`).
     pub facets: Arc<routes::skills::FacetCache>,
     /// Recent public read responses (see [`response_cache`]).
@@ -96,7 +96,7 @@ impl AppState {
             store,
             temporal,
             metrics: Arc::new(Metrics::default()),
-            rate_limiter: Arc::new(rate_limit::RateLimiter::from_settings(&settings.http)),
+            rate_limits: Arc::new(rate_limit::RateLimits::from_settings(&settings.http)),
             facets: Arc::new(routes::skills::FacetCache::default()),
             downloads,
             responses: Arc::new(response_cache::ResponseCache::new(

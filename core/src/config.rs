@@ -197,7 +197,7 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
 
     /// Requests per minute one client IP may make to rate-limited public writes
-    /// (`POST /api/v1/repositories`); the bucket refills at this rate.
+    /// (`POST /api/v1/repositories`, registrations); the bucket refills at this rate.
     #[arg(
         long = "http-rate-limit-per-minute",
         env = "SKILLDEX_HTTP_RATE_LIMIT_PER_MINUTE",
@@ -214,6 +214,26 @@ pub struct HttpSettings {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub rate_limit_burst: u32,
+
+    /// Requests per minute one client IP may make to the unauthenticated auth endpoints
+    /// (`POST /api/v1/auth/login`, `/refresh`, `/logout`), a bucket apart from the one of
+    /// registrations; the bucket refills at this rate.
+    #[arg(
+        long = "http-auth-rate-limit-per-minute",
+        env = "SKILLDEX_HTTP_AUTH_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub auth_rate_limit_per_minute: u32,
+
+    /// Auth requests one client IP may make in a burst before the per-minute rate applies.
+    #[arg(
+        long = "http-auth-rate-limit-burst",
+        env = "SKILLDEX_HTTP_AUTH_RATE_LIMIT_BURST",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub auth_rate_limit_burst: u32,
 
     /// Take the client IP from the first `X-Forwarded-For` address. Only set this behind a
     /// reverse proxy that overwrites the header; otherwise clients choose their own IP.
@@ -526,6 +546,13 @@ mod tests {
         assert_eq!(cli.database.max_connections, 10);
         assert_eq!(cli.http.addr.port(), 8080);
         assert!(cli.http.cors_origins.iter().all(|o| o.is_empty()));
+        assert_eq!(
+            (
+                cli.http.auth_rate_limit_per_minute,
+                cli.http.auth_rate_limit_burst
+            ),
+            (20, 10)
+        );
     }
 
     /// Every variable a setting reads must be documented in `.env.example`.

@@ -19,7 +19,7 @@ use crate::{
     AppState,
     error::{ApiError, ErrorEnvelopeDoc},
     extract::{Body, PathParams},
-    rate_limit::RateLimited,
+    rate_limit::{RateLimited, Registrations},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -168,7 +168,7 @@ pub async fn start_registration(
     )
 )]
 async fn register(
-    _limit: RateLimited,
+    _limit: RateLimited<Registrations>,
     State(state): State<AppState>,
     Body(body): Body<RegisterRequest>,
 ) -> Result<(StatusCode, Json<RegistrationAccepted>), ApiError> {

@@ -36,6 +36,8 @@ pub fn http_settings() -> HttpSettings {
         // limit itself lower these.
         rate_limit_per_minute: 6000,
         rate_limit_burst: 1000,
+        auth_rate_limit_per_minute: 6000,
+        auth_rate_limit_burst: 1000,
         trust_forwarded_for: false,
         public_url: None,
         // Tests read their own writes at once.

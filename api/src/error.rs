@@ -32,6 +32,9 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("{message}")]
     PayloadTooLarge { message: String },
+    /// The request was not answered within `SKILLDEX_HTTP_REQUEST_TIMEOUT_SECS`.
+    #[error("the request took longer than {after_secs} s")]
+    Timeout { after_secs: u64 },
     /// A dependency (database, Temporal, object storage) cannot be reached. The message
     /// names the dependency, never its address or internal error text.
     #[error("{dependency} is unavailable")]
@@ -64,6 +67,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +82,7 @@ impl ApiError {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Timeout { .. } => "timeout",
             Self::Unavailable { .. } => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -164,7 +169,7 @@ pub struct ErrorEnvelopeDoc {
 #[schema(as = ErrorBody)]
 pub struct ErrorBodyDoc {
     /// Machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `payload_too_large`, `rate_limited`, `unavailable`, `internal`.
+    /// `conflict`, `timeout`, `payload_too_large`, `rate_limited`, `unavailable`, `internal`.
     pub code: String,
     /// Human-readable message; never contains internal details.
     pub message: String,

@@ -8,13 +8,16 @@ pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod public_url;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod routes;
 pub mod sql;
+pub mod sync_errors;
 pub mod temporal;
 pub mod ui;
 
@@ -26,7 +29,7 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode},
     middleware,
     response::Response,
-    routing::{any, get},
+    routing::{MethodRouter, any, get},
 };
 use sea_orm::DatabaseConnection;
 use skilldex_core::{
@@ -38,9 +41,7 @@ use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -67,8 +68,8 @@ pub struct AppState {
     pub temporal: Arc<TemporalHandle>,
     pub metrics: Arc<Metrics>,
     pub settings: Arc<ApiSettings>,
-    /// Per-client-IP limiter of public writes (see [`rate_limit`]).
-    pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Per-client-IP limiters of unauthenticated writes (see [`rate_limit`]).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
     /// Facet counts of recent searches (see `routes::skills`).
     pub facets: Arc<routes::skills::FacetCache>,
     /// Recent public read responses (see [`response_cache`]).
@@ -95,12 +96,13 @@ impl AppState {
             store,
             temporal,
             metrics: Arc::new(Metrics::default()),
-            rate_limiter: Arc::new(rate_limit::RateLimiter::from_settings(&settings.http)),
+            rate_limits: Arc::new(rate_limit::RateLimits::from_settings(&settings.http)),
             facets: Arc::new(routes::skills::FacetCache::default()),
             downloads,
-            responses: Arc::new(response_cache::ResponseCache::new(Duration::from_secs(
-                settings.http.cache_ttl_secs,
-            ))),
+            responses: Arc::new(response_cache::ResponseCache::new(
+                Duration::from_secs(settings.http.cache_ttl_secs),
+                settings.http.public_url.clone(),
+            )),
             settings: Arc::new(settings),
         }
     }
@@ -108,30 +110,63 @@ impl AppState {
 
 /// The `/api/v1` routes and the OpenAPI document describing exactly them.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", routes::api_v1())
-        .split_for_parts()
+        .split_for_parts();
+    openapi::name_wildcards(&mut doc);
+    (router, doc)
+}
+
+/// Adds a route that is not part of the versioned API (health, metrics, the `/api`
+/// fallback). The one place allowed to add a route without documenting it.
+///
+/// Every `/api/v1` handler goes through `utoipa_axum::routes!` (see [`routes::api_v1`]),
+/// which adds it to the router and to the OpenAPI document in one step, so the served API
+/// and its document are one list. What keeps it so: `api/clippy.toml` refuses the router
+/// methods that add a route without documenting it (`Router::route`, `route_service`,
+/// `nest`, `OpenApiRouter::route`, ...) in the whole crate, `tests/openapi.rs` checks that
+/// this function is the only one allowed to call them, and this function refuses a path
+/// under `/api/v1`. The router is built at start-up and by every test, so such a path
+/// cannot go unnoticed.
+#[allow(clippy::disallowed_methods)]
+fn outside_api(
+    app: Router<AppState>,
+    path: &str,
+    method_router: MethodRouter<AppState>,
+) -> Router<AppState> {
+    assert!(
+        path != "/api/v1" && !path.starts_with("/api/v1/"),
+        "{path}: /api/v1 routes are added with utoipa_axum::routes! so they are documented"
+    );
+    app.route(path, method_router)
 }
 
 /// Every route and middleware of the api.
 pub fn router(state: AppState, http: &HttpSettings) -> Router {
     let (api, doc) = api_routes();
 
-    let mut app = Router::new()
-        .route("/health", get(health::process))
-        .route("/health/db", get(health::database))
-        .route("/health/temporal", get(health::temporal))
-        .route("/health/storage", get(health::storage))
-        .route(
+    let mut app = Router::new();
+    for (path, handler) in [
+        ("/health", get(health::process)),
+        ("/health/db", get(health::database)),
+        ("/health/temporal", get(health::temporal)),
+        ("/health/storage", get(health::storage)),
+        (
             "/metrics",
             get(metrics::handler).with_state(state.metrics.clone()),
-        )
-        .merge(api.layer(middleware::from_fn_with_state(
-            state.responses.clone(),
-            response_cache::layer,
-        )))
-        // Unknown API paths answer with the envelope even when the UI serves the rest.
-        .route("/api/{*rest}", any(api_not_found))
+        ),
+    ] {
+        app = outside_api(app, path, handler);
+    }
+    app = app.merge(api.layer(middleware::from_fn_with_state(
+        state.responses.clone(),
+        response_cache::layer,
+    )));
+    // Unknown API paths answer with the envelope even when the UI serves the rest. (Added
+    // after the API routes and before the Swagger UI's: with the catch-all inserted first,
+    // the router no longer finds `/api/docs/`.)
+    app = outside_api(app, "/api/{*rest}", any(api_not_found));
+    let mut app = app
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .with_state(state.clone());
 
@@ -161,25 +196,26 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
                 .latency_unit(tower_http::LatencyUnit::Millis),
         );
 
-    // Router::layer maps each layer's response body back to axum's, so layers whose bodies
-    // differ (the body limit's) compose with the rest.
-    app.layer(RequestBodyLimitLayer::new(http.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            http.request_timeout(),
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(trace)
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(cors_layer(&http.cors_origins)),
-        )
+    app.layer(middleware::from_fn_with_state(
+        http.body_limit,
+        limits::body_limit,
+    ))
+    .layer(middleware::from_fn_with_state(
+        http.request_timeout(),
+        limits::timeout,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.metrics.clone(),
+        metrics::track,
+    ))
+    .layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(trace)
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(cors_layer(&http.cors_origins)),
+    )
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {

@@ -1,4 +1,6 @@
-//! Per-client-IP rate limiting of public writes: a token bucket per client, in memory.
+//! Per-client-IP rate limiting of unauthenticated writes: a token bucket per client and
+//! per [`Limit`], in memory. Registrations (`POST /repositories`) and the auth endpoints
+//! (login, refresh, logout) have buckets of their own, so neither can use up the other's.
 //!
 //! Each client gets `burst` requests at once, refilled at `per_minute`. Memory is bounded:
 //! buckets that have refilled completely carry no information and are pruned, and at most
@@ -10,6 +12,7 @@
 
 use std::{
     collections::HashMap,
+    marker::PhantomData,
     net::{IpAddr, SocketAddr},
     sync::Mutex,
     time::{Duration, Instant},
@@ -52,10 +55,6 @@ pub struct RateLimiter {
 impl RateLimiter {
     pub fn new(per_minute: u32, burst: u32) -> Self {
         Self::with_capacity(per_minute, burst, MAX_CLIENTS)
-    }
-
-    pub fn from_settings(http: &HttpSettings) -> Self {
-        Self::new(http.rate_limit_per_minute, http.rate_limit_burst)
     }
 
     fn with_capacity(per_minute: u32, burst: u32, max_clients: usize) -> Self {
@@ -160,12 +159,53 @@ pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
         .map(|ConnectInfo(addr)| addr.ip())
 }
 
-/// Extractor that spends one token of the client's bucket, or answers 429 with
+/// The limiters of the api, one per [`Limit`].
+#[derive(Debug)]
+pub struct RateLimits {
+    registrations: RateLimiter,
+    auth: RateLimiter,
+}
+
+impl RateLimits {
+    pub fn from_settings(http: &HttpSettings) -> Self {
+        Self {
+            registrations: RateLimiter::new(http.rate_limit_per_minute, http.rate_limit_burst),
+            auth: RateLimiter::new(http.auth_rate_limit_per_minute, http.auth_rate_limit_burst),
+        }
+    }
+}
+
+/// Which limiter a route spends tokens of.
+pub trait Limit {
+    fn limiter(limits: &RateLimits) -> &RateLimiter;
+}
+
+/// `POST /repositories` (`SKILLDEX_HTTP_RATE_LIMIT_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Registrations;
+
+impl Limit for Registrations {
+    fn limiter(limits: &RateLimits) -> &RateLimiter {
+        &limits.registrations
+    }
+}
+
+/// Login, refresh and logout (`SKILLDEX_HTTP_AUTH_RATE_LIMIT_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct Auth;
+
+impl Limit for Auth {
+    fn limiter(limits: &RateLimits) -> &RateLimiter {
+        &limits.auth
+    }
+}
+
+/// Extractor that spends one token of the client's bucket of limit `L`, or answers 429 with
 /// `Retry-After`. Put it first in a handler's arguments, so refused requests cost nothing.
 #[derive(Debug, Clone, Copy)]
-pub struct RateLimited;
+pub struct RateLimited<L>(PhantomData<L>);
 
-impl FromRequestParts<AppState> for RateLimited {
+impl<L: Limit> FromRequestParts<AppState> for RateLimited<L> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -175,10 +215,9 @@ impl FromRequestParts<AppState> for RateLimited {
             tracing::warn!("no client address for rate limiting");
             IpAddr::from([0, 0, 0, 0])
         });
-        state
-            .rate_limiter
+        L::limiter(&state.rate_limits)
             .check(ip)
-            .map(|()| RateLimited)
+            .map(|()| RateLimited(PhantomData))
             .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
     }
 }

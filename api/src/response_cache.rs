@@ -2,11 +2,21 @@
 //!
 //! A popular query or skill page is asked for many times a second; answering repeats from
 //! memory for a few seconds (`SKILLDEX_HTTP_CACHE_TTL_SECS`, default 5) keeps the
-//! database free for the long tail. Responses carry `Cache-Control: public, max-age=TTL`
-//! so browsers and CDNs can do the same. Only successful GETs are stored, keyed by host,
-//! path and query; entries expire by age (no invalidation), so a change (a new version, a
-//! yank) shows within about one TTL. The cache is bounded: when full, expired entries are
-//! dropped, and if that is not enough, everything.
+//! database free for the long tail. Responses without a `Cache-Control` of their own get
+//! `public, max-age=TTL` so browsers and CDNs can do the same. Only successful GETs are
+//! stored, keyed by path and query and the public base URL answers are built with
+//! ([`crate::public_url::base`]: the configured one, or the origin the request named);
+//! entries expire by age (no invalidation), so a change (a new version, a yank) shows
+//! within about one TTL. The cache is bounded: when full, expired entries are dropped,
+//! and if that is not enough, everything.
+//!
+//! The handler decides what may be stored: a response whose `Cache-Control` says
+//! `no-store`, `private` or `no-cache` (downloads, which count every request), or that
+//! sets a cookie or a `Vary`, is never stored, and its key is remembered as uncacheable
+//! for one TTL so later requests skip the cache altogether. A hit replays the stored
+//! response whole, every header included (security headers such as `nosniff` and the
+//! file sandbox CSP, `ETag`, `Warning`), except the hop-by-hop ones and `Date`, and adds
+//! `Age`.
 //!
 //! Each key is computed by one request at a time. Without that, every request arriving
 //! while a popular entry is being recomputed runs the same query too: at tens of thousands
@@ -24,7 +34,7 @@ use std::{
 use axum::{
     body::{Body, Bytes, HttpBody},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -48,11 +58,35 @@ const MAX_BODY_BYTES: usize = 512 * 1024;
 /// handler itself.
 const FILL_WAIT: Duration = Duration::from_secs(10);
 
+/// Headers that describe one connection, not the response (RFC 9110 7.6.1), and `Date`,
+/// which must say when this answer is sent; never replayed from the cache. `Content-Length`
+/// is set again from the stored body.
+const NOT_REPLAYED: [HeaderName; 10] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::DATE,
+    header::CONTENT_LENGTH,
+];
+
+/// A response as it was answered, to be replayed.
+#[derive(Clone)]
+struct Stored {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
 #[derive(Clone)]
 struct Entry {
     stored: Instant,
-    content_type: Option<HeaderValue>,
-    body: Bytes,
+    /// `None` marks a key whose handler said its response must not be stored.
+    response: Option<Stored>,
 }
 
 #[derive(Default)]
@@ -65,13 +99,17 @@ struct Inner {
 
 pub struct ResponseCache {
     ttl: Duration,
+    /// `SKILLDEX_HTTP_PUBLIC_URL`: part of every key, like the request origin when unset.
+    public_url: Option<String>,
     inner: Mutex<Inner>,
 }
 
 /// What a request should do for its key.
 enum Lookup {
-    /// Answer with this entry: fresh, or stale while another request refreshes it.
-    Hit(Entry),
+    /// Answer with this response: fresh, or stale while another request refreshes it.
+    Hit(Stored, Duration),
+    /// The key's responses are not stored: run the handler, take no fill turn.
+    Bypass,
     /// Compute the response and store it; the guard lets waiting requests go when dropped.
     Fill(FillGuard),
     /// Another request is computing the response; wait for it.
@@ -95,9 +133,10 @@ impl Drop for FillGuard {
 }
 
 impl ResponseCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, public_url: Option<String>) -> Self {
         Self {
             ttl,
+            public_url,
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -105,16 +144,26 @@ impl ResponseCache {
     fn lookup(self: &Arc<Self>, key: &str) -> Option<Lookup> {
         let mut inner = self.inner.lock().ok()?;
         let entry = inner.entries.get(key);
-        let age = entry.map(|e| e.stored.elapsed());
-        if let (Some(entry), Some(age)) = (entry, age)
-            && age < self.ttl
-        {
-            return Some(Lookup::Hit(entry.clone()));
+        if let Some(entry) = entry {
+            let age = entry.stored.elapsed();
+            if age < self.ttl {
+                return Some(match &entry.response {
+                    Some(stored) => Lookup::Hit(stored.clone(), age),
+                    None => Lookup::Bypass,
+                });
+            }
         }
         if let Some(done) = inner.filling.get(key) {
-            return Some(match (entry, age) {
-                (Some(entry), Some(age)) if age < self.ttl * 2 => Lookup::Hit(entry.clone()),
-                _ => Lookup::Wait(done.clone()),
+            let stale = entry.and_then(|e| {
+                let age = e.stored.elapsed();
+                e.response
+                    .as_ref()
+                    .filter(|_| age < self.ttl * 2)
+                    .map(|stored| (stored.clone(), age))
+            });
+            return Some(match stale {
+                Some((stored, age)) => Lookup::Hit(stored, age),
+                None => Lookup::Wait(done.clone()),
             });
         }
         let (done_tx, done_rx) = watch::channel(());
@@ -126,15 +175,21 @@ impl ResponseCache {
         }))
     }
 
-    /// The entry for `key` if one is usable (fresh, or within the stale window), after a
-    /// wait for another request's fill.
-    fn usable(&self, key: &str) -> Option<Entry> {
+    /// The response stored for `key` if one is usable (fresh, or within the stale
+    /// window), after a wait for another request's fill.
+    fn usable(&self, key: &str) -> Option<(Stored, Duration)> {
         let inner = self.inner.lock().ok()?;
         let entry = inner.entries.get(key)?;
-        (entry.stored.elapsed() < self.ttl * 2).then(|| entry.clone())
+        let age = entry.stored.elapsed();
+        entry
+            .response
+            .as_ref()
+            .filter(|_| age < self.ttl * 2)
+            .map(|stored| (stored.clone(), age))
     }
 
-    fn put(&self, key: String, content_type: Option<HeaderValue>, body: Bytes) {
+    /// Stores `response` for `key`, or with `None` marks the key as not storable.
+    fn put(&self, key: String, response: Option<Stored>) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
@@ -149,8 +204,7 @@ impl ResponseCache {
             key,
             Entry {
                 stored: Instant::now(),
-                content_type,
-                body,
+                response,
             },
         );
     }
@@ -161,12 +215,52 @@ fn cache_control(ttl: Duration) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("no-cache"))
 }
 
-fn key(headers: &HeaderMap, request: &Request) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    format!("{host}{}", request.uri())
+/// Whether the handler allows shared caches to store its response: no `Cache-Control`
+/// directive against it (`no-store`, `private`, `no-cache`), no cookie, and no `Vary`
+/// (the key does not hold the request headers a `Vary` would name).
+fn storable(headers: &HeaderMap) -> bool {
+    let forbidden = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .flat_map(|value| value.to_str().unwrap_or("no-store").split(','))
+        .map(|directive| {
+            directive
+                .split('=')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .any(|name| matches!(name.as_str(), "no-store" | "private" | "no-cache"));
+    !forbidden && !headers.contains_key(header::SET_COOKIE) && !headers.contains_key(header::VARY)
+}
+
+/// The headers of `headers` worth replaying: all but the hop-by-hop ones (those listed
+/// in `Connection` too) and `Date`.
+fn replayable(headers: &HeaderMap) -> HeaderMap {
+    let listed: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    let mut kept = headers.clone();
+    for name in NOT_REPLAYED.iter() {
+        kept.remove(name);
+    }
+    for name in listed {
+        kept.remove(name.as_str());
+    }
+    kept
+}
+
+/// The key of a request: everything an answer may depend on. Answers depend on the path,
+/// the query and, through absolute URLs, the public base URL; the request headers that
+/// can change that base are part of it when no public URL is configured.
+fn key(cache: &ResponseCache, request: &Request) -> String {
+    let base = crate::public_url::base(cache.public_url.as_deref(), request.headers());
+    format!("{base}{}", request.uri())
 }
 
 /// Middleware for public read routes.
@@ -182,22 +276,36 @@ pub async fn layer(
     if cache.ttl.is_zero() || !cacheable {
         return next.run(request).await;
     }
-    let key = key(request.headers(), &request);
+    let key = key(&cache, &request);
     let guard = match cache.lookup(&key) {
-        Some(Lookup::Hit(entry)) => return cached_response(entry, cache.ttl),
+        Some(Lookup::Hit(stored, age)) => return cached_response(stored, age),
         Some(Lookup::Fill(guard)) => Some(guard),
         Some(Lookup::Wait(mut done)) => {
             // Err means the filler is done (its sender dropped); a timeout means it is slow.
             let _ = tokio::time::timeout(FILL_WAIT, done.changed()).await;
-            if let Some(entry) = cache.usable(&key) {
-                return cached_response(entry, cache.ttl);
+            if let Some((stored, age)) = cache.usable(&key) {
+                return cached_response(stored, age);
             }
-            // Nothing cacheable came of it (an error, a 404): answer this one directly.
+            // Nothing cacheable came of it (an error, a 404, a `no-store` answer): answer
+            // this one directly.
             None
         }
-        None => None,
+        Some(Lookup::Bypass) | None => None,
     };
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if !storable(response.headers()) {
+        if guard.is_some() {
+            cache.put(key, None);
+        }
+        return response;
+    }
+    if response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::CACHE_CONTROL)
+    {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, cache_control(cache.ttl));
+    }
     // Only complete, small bodies of known size are buffered; anything else streams through.
     let small = response
         .body()
@@ -207,7 +315,7 @@ pub async fn layer(
     if guard.is_none() || response.status() != StatusCode::OK || !small {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(e) => {
@@ -218,26 +326,23 @@ pub async fn layer(
     };
     cache.put(
         key,
-        parts.headers.get(header::CONTENT_TYPE).cloned(),
-        body.clone(),
+        Some(Stored {
+            status: parts.status,
+            headers: replayable(&parts.headers),
+            body: body.clone(),
+        }),
     );
     drop(guard);
-    parts
-        .headers
-        .insert(header::CACHE_CONTROL, cache_control(cache.ttl));
     Response::from_parts(parts, Body::from(body))
 }
 
-fn cached_response(entry: Entry, ttl: Duration) -> Response {
-    let mut response = (StatusCode::OK, entry.body).into_response();
-    if let Some(content_type) = entry.content_type {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, content_type);
-    }
+/// The stored response as it was first answered, with its `Age`.
+fn cached_response(stored: Stored, age: Duration) -> Response {
+    let mut response = (stored.status, stored.body).into_response();
+    *response.headers_mut() = stored.headers;
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, cache_control(ttl));
+        .insert(header::AGE, HeaderValue::from(age.as_secs()));
     response
 }
 
@@ -245,34 +350,42 @@ fn cached_response(entry: Entry, ttl: Duration) -> Response {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use axum::{Router, routing::get};
+    use axum::Router;
     use tower::ServiceExt;
 
     use super::*;
 
     fn hit(cache: &Arc<ResponseCache>, key: &str) -> Option<Bytes> {
         match cache.lookup(key)? {
-            Lookup::Hit(entry) => Some(entry.body),
+            Lookup::Hit(stored, _) => Some(stored.body),
             _ => None,
         }
     }
 
+    fn stored(body: &'static [u8]) -> Option<Stored> {
+        Some(Stored {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        })
+    }
+
     #[test]
     fn entries_expire_and_the_cache_stays_bounded() {
-        let cache = Arc::new(ResponseCache::new(Duration::from_millis(30)));
-        cache.put("a".into(), None, Bytes::from_static(b"1"));
+        let cache = Arc::new(ResponseCache::new(Duration::from_millis(30), None));
+        cache.put("a".into(), stored(b"1"));
         assert_eq!(hit(&cache, "a"), Some(Bytes::from_static(b"1")));
         std::thread::sleep(Duration::from_millis(70));
         // Past twice the TTL: nothing to serve, this caller is asked to fill it.
         assert!(matches!(cache.lookup("a"), Some(Lookup::Fill(_))));
         for i in 0..MAX_ENTRIES + 10 {
-            cache.put(i.to_string(), None, Bytes::new());
+            cache.put(i.to_string(), stored(b""));
         }
         assert!(cache.inner.lock().unwrap().entries.len() <= MAX_ENTRIES);
     }
 
-    /// A router whose one cacheable route counts its calls, takes 100 ms and answers the
-    /// call number.
+    /// A router that counts its calls, takes 100 ms and answers the call number (as the
+    /// fallback: the middleware looks at the request path, not the route).
     fn counting_app(cache: Arc<ResponseCache>, calls: Arc<AtomicUsize>) -> Router {
         let handler = move || {
             let calls = calls.clone();
@@ -283,7 +396,7 @@ mod tests {
             }
         };
         Router::new()
-            .route("/api/v1/skills", get(handler))
+            .fallback(handler)
             .layer(axum::middleware::from_fn_with_state(cache, layer))
     }
 
@@ -303,7 +416,7 @@ mod tests {
     async fn concurrent_misses_run_the_handler_once() {
         let calls = Arc::new(AtomicUsize::new(0));
         let app = counting_app(
-            Arc::new(ResponseCache::new(Duration::from_secs(5))),
+            Arc::new(ResponseCache::new(Duration::from_secs(5), None)),
             calls.clone(),
         );
         let bodies = spawn_all((0..20).map(|_| body_of(app.clone()))).await;
@@ -319,7 +432,7 @@ mod tests {
     async fn a_stale_entry_is_served_while_one_request_refreshes_it() {
         let calls = Arc::new(AtomicUsize::new(0));
         let app = counting_app(
-            Arc::new(ResponseCache::new(Duration::from_millis(300))),
+            Arc::new(ResponseCache::new(Duration::from_millis(300), None)),
             calls.clone(),
         );
         assert_eq!(body_of(app.clone()).await, "1");
@@ -338,6 +451,100 @@ mod tests {
         assert_eq!(refresher.await.unwrap(), "2");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(body_of(app.clone()).await, "2");
+    }
+
+    #[test]
+    fn handlers_decide_what_is_stored() {
+        let headers = |pairs: &[(&str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.append(
+                    HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    HeaderValue::from_str(value).unwrap(),
+                );
+            }
+            map
+        };
+        assert!(storable(&headers(&[])));
+        assert!(storable(&headers(&[(
+            "cache-control",
+            "public, max-age=60"
+        )])));
+        for refused in [
+            headers(&[("cache-control", "no-store")]),
+            headers(&[("cache-control", "max-age=0, Private")]),
+            headers(&[("cache-control", "public"), ("cache-control", "no-cache")]),
+            headers(&[("cache-control", "no-cache=\"set-cookie\"")]),
+            headers(&[("set-cookie", "a=b")]),
+            headers(&[("vary", "accept-language")]),
+        ] {
+            assert!(!storable(&refused), "{refused:?}");
+        }
+
+        let kept = replayable(&headers(&[
+            ("content-type", "text/html; charset=utf-8"),
+            ("x-content-type-options", "nosniff"),
+            ("content-security-policy", "sandbox"),
+            ("etag", "\"abc\""),
+            ("date", "Tue, 01 Dec 2026 00:00:00 GMT"),
+            ("connection", "keep-alive, x-per-hop"),
+            ("x-per-hop", "1"),
+            ("transfer-encoding", "chunked"),
+            ("content-length", "12"),
+        ]));
+        let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-content-type-options",
+                "content-security-policy",
+                "etag"
+            ]
+        );
+    }
+
+    /// A handler answering `no-store`, counting its calls.
+    #[tokio::test]
+    async fn no_store_answers_are_never_replayed_and_skip_the_fill_turn() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let handler = move || {
+            let calls = counted.clone();
+            async move {
+                let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                (
+                    [(header::CACHE_CONTROL, "no-store"), (header::ETAG, "\"e\"")],
+                    n.to_string(),
+                )
+            }
+        };
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(5), None));
+        let app = Router::new()
+            .fallback(handler)
+            .layer(axum::middleware::from_fn_with_state(cache.clone(), layer));
+        for expected in 1..=3 {
+            let response = app
+                .clone()
+                .oneshot(
+                    Request::get("/api/v1/skills?q=data")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+            assert_eq!(response.headers()[header::ETAG], "\"e\"");
+            assert!(response.headers().get(header::AGE).is_none());
+            let body = axum::body::to_bytes(response.into_body(), 64)
+                .await
+                .unwrap();
+            assert_eq!(body, expected.to_string().as_bytes());
+        }
+        assert!(matches!(
+            cache.lookup("http://localhost/api/v1/skills?q=data"),
+            Some(Lookup::Bypass)
+        ));
     }
 
     /// Runs the futures concurrently, as tasks, and collects their outputs in order.

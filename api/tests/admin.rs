@@ -872,6 +872,69 @@ async fn yanking_moves_latest_to_the_newest_unyanked_version() {
     assert_eq!(target, format!("acme/TOOLS/pdf@{}", fixture.newer));
 }
 
+/// An address the public skill page finds is one the admin actions find: owner,
+/// repository and name in any case, `?path=` with or without slashes.
+#[tokio::test]
+async fn yank_and_unyank_find_skills_by_the_public_address_rule() {
+    let app = TestApp::spawn().await;
+    let db = &app.db.conn;
+    let (_, session) = app.admin_session("address-admin").await;
+    let fixture = skill_with_two_versions(db).await;
+    let (status, page) = status_json(
+        app.call(Method::GET, "/api/v1/skills/ACME/Tools/PDF", None, None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["name"], "pdf");
+
+    let (status, yanked) = status_json(
+        app.call(
+            Method::POST,
+            &format!(
+                "/api/v1/admin/skills/ACME/Tools/PDF/versions/{}/yank",
+                fixture.newer
+            ),
+            Some(&session),
+            Some(json!({"reason": "bad"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{yanked}");
+    assert_eq!(yanked["yanked"], true);
+
+    // Hidden from the public by a blacklist entry, still within reach of an admin.
+    db.execute_unprepared("INSERT INTO blacklist (owner, reason) VALUES ('acme', 'test')")
+        .await
+        .unwrap();
+    let (status, _) = status_json(
+        app.call(Method::GET, "/api/v1/skills/ACME/Tools/PDF", None, None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, unyanked) = status_json(
+        app.call(
+            Method::POST,
+            &format!(
+                "/api/v1/admin/skills/acme/TOOLS/Pdf/versions/{}/unyank?path=/skills/pdf/",
+                fixture.newer
+            ),
+            Some(&session),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{unyanked}");
+    assert_eq!(unyanked["yanked"], false);
+    assert_eq!(
+        latest_hash(db, fixture.skill_id).await.as_deref(),
+        Some(fixture.newer.as_str())
+    );
+}
+
 #[tokio::test]
 async fn the_audit_log_filters_and_pages() {
     let app = TestApp::spawn().await;

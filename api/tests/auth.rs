@@ -7,9 +7,11 @@ use std::time::Duration;
 use common::{
     TestApp,
     admin::{create_user, insert_api_token, set_disabled, status_json},
+    http_settings,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
+use skilldex_test_support::temporal_settings;
 
 const ME: &str = "/api/v1/auth/me";
 
@@ -276,4 +278,61 @@ fn env_example_admin_hash_matches_the_documented_password() {
         hash
     ));
     assert!(example.contains("skilldex-dev"));
+}
+
+/// Login, refresh and logout share one per-client bucket, apart from registrations: using
+/// up one does not lock the client out of the other.
+#[tokio::test]
+async fn auth_endpoints_have_their_own_rate_limit() {
+    let mut http = http_settings();
+    http.rate_limit_per_minute = 1;
+    http.rate_limit_burst = 1;
+    http.auth_rate_limit_per_minute = 1;
+    http.auth_rate_limit_burst = 2;
+    let app = TestApp::spawn_with(temporal_settings("skilldex-api-tests"), http).await;
+    let register = || {
+        app.call(
+            Method::POST,
+            "/api/v1/repositories",
+            None,
+            Some(json!({ "repository": "not a repository" })),
+        )
+    };
+    assert_eq!(register().await.status(), 400);
+    assert_eq!(register().await.status(), 429, "registrations used up");
+
+    let (status, body) = refresh(&app, "sdr_unknown").await;
+    assert_unauthorized(status, &body);
+    let logout = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(json!({ "refresh_token": "sdr_unknown" })),
+        )
+        .await;
+    assert_eq!(logout.status(), 204);
+
+    let limited = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": "sdr_unknown" })),
+        )
+        .await;
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (55..=60).contains(&retry_after),
+        "one token a minute: {retry_after}"
+    );
+    let (_, body) = status_json(limited).await;
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    let login = app.login("admin", "whatever").await;
+    assert_eq!(login.status(), 429, "login shares the auth bucket");
 }

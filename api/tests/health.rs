@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::{TestApp, http_settings};
 use serde_json::Value;
-use skilldex_core::config::TemporalSettings;
+use skilldex_core::config::{HttpSettings, TemporalSettings};
+use skilldex_test_support::temporal_settings;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn process_health_reports_version() {
@@ -134,16 +136,69 @@ async fn metrics_count_requests_and_latency_by_route_template() {
 }
 
 #[tokio::test]
-async fn oversized_bodies_are_rejected() {
+async fn oversized_bodies_are_a_413_envelope() {
     let app = TestApp::spawn().await;
+    // Declared too large: refused before the body is read.
     let response = app
         .http
-        .post(app.url("/api/v1/anything"))
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
         .body(vec![b'x'; 128 * 1024])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large", "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "request body larger than 65536 bytes"
+    );
+
+    // Chunked, without a length: refused once reading passes the limit.
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let chunk = vec![b' '; 100 * 1024];
+    let mut request = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n\
+         transfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n",
+        app.addr,
+        chunk.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&chunk);
+    request.extend_from_slice(b"\r\n0\r\n\r\n");
+    stream.write_all(&request).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+}
+
+#[tokio::test]
+async fn slow_requests_are_a_408_envelope() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let http = HttpSettings {
+        request_timeout_secs: 1,
+        ..http_settings()
+    };
+    let app = TestApp::spawn_with(temporal_settings("skilldex-api-tests"), http).await;
+    // A lock held by another transaction keeps the stats query waiting.
+    let lock = app.db.conn.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE skills IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = app.get("/api/v1/stats").await;
+    let waited = started.elapsed();
+    lock.rollback().await.unwrap();
+    assert_eq!(response.status(), 408);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "timeout", "{body}");
+    assert_eq!(body["error"]["message"], "the request took longer than 1 s");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    // Once the lock is gone the same request answers.
+    assert_eq!(app.get("/api/v1/stats").await.status(), 200);
 }
 
 #[tokio::test]

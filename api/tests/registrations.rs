@@ -420,3 +420,122 @@ async fn a_registration_succeeds_with_its_skills() {
         done["skills"].as_array().unwrap().len()
     );
 }
+
+/// Records a failed sync the way the worker does (the repository row and the
+/// registration) and returns the registration id.
+async fn record_failed_sync(
+    db: &DatabaseConnection,
+    owner: &str,
+    kind: &str,
+    message: &str,
+) -> String {
+    use skilldex_core::{
+        index::mark_sync_failed,
+        registration::{Outcome, finish},
+        sync::RepoName,
+    };
+    let repo = RepoName::new(owner.to_owned(), "broken".to_owned()).unwrap();
+    let workflow_id = repo.sync_workflow_id();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "INSERT INTO registration_requests (repository_full_name, trigger, status, workflow_id) \
+             VALUES ($1, 'user', 'running', $2) RETURNING id",
+            [repo.full_name().into(), workflow_id.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let id: uuid::Uuid = row.try_get("", "id").unwrap();
+    mark_sync_failed(db, &repo, kind, message).await.unwrap();
+    finish(
+        db,
+        &workflow_id,
+        Outcome::Failed {
+            error: format!("{kind}: {message}"),
+        },
+    )
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+#[tokio::test]
+async fn failed_syncs_show_internal_errors_only_by_their_kind() {
+    let app = TestApp::spawn().await;
+    let db = &app.db.conn;
+    let leak = "error returned from database: password authentication failed for user \
+                \"skilldex\" (10.0.0.5:5432)";
+    let internal = unique_owner("internal");
+    let id = record_failed_sync(db, &internal, "database", leak).await;
+    let (status, registration) = status_json(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/registrations/{id}"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{registration}");
+    assert_eq!(registration["status"], "failed");
+    assert_eq!(
+        registration["error"],
+        "the registry could not store the results of the sync; try again later"
+    );
+    let (_, repository) = status_json(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/repositories/{internal}/broken"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(repository["sync_status"], "failed", "{repository}");
+    assert_eq!(repository["last_error_kind"], "database");
+    assert_eq!(
+        repository["last_error"],
+        "the registry could not store the results of the sync; try again later"
+    );
+    let (_, listed) = status_json(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/repositories?q={internal}"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert!(!listed.to_string().contains("10.0.0.5"), "{listed}");
+
+    // A failure about the repository itself keeps its message.
+    let missing = unique_owner("missing");
+    let message = format!("GitHub repos [{missing}/broken]: not found");
+    let id = record_failed_sync(db, &missing, "not_found", &message).await;
+    let (_, registration) = status_json(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/registrations/{id}"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(registration["error"], format!("not_found: {message}"));
+    let (_, repository) = status_json(
+        app.call(
+            Method::GET,
+            &format!("/api/v1/repositories/{missing}/broken"),
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(repository["last_error"], message.as_str());
+}

@@ -197,7 +197,7 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
 
     /// Requests per minute one client IP may make to rate-limited public writes
-    /// (`POST /api/v1/repositories`); the bucket refills at this rate.
+    /// (`POST /api/v1/repositories`, registrations); the bucket refills at this rate.
     #[arg(
         long = "http-rate-limit-per-minute",
         env = "SKILLDEX_HTTP_RATE_LIMIT_PER_MINUTE",
@@ -215,6 +215,26 @@ pub struct HttpSettings {
     )]
     pub rate_limit_burst: u32,
 
+    /// Requests per minute one client IP may make to the unauthenticated auth endpoints
+    /// (`POST /api/v1/auth/login`, `/refresh`, `/logout`), a bucket apart from the one of
+    /// registrations; the bucket refills at this rate.
+    #[arg(
+        long = "http-auth-rate-limit-per-minute",
+        env = "SKILLDEX_HTTP_AUTH_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub auth_rate_limit_per_minute: u32,
+
+    /// Auth requests one client IP may make in a burst before the per-minute rate applies.
+    #[arg(
+        long = "http-auth-rate-limit-burst",
+        env = "SKILLDEX_HTTP_AUTH_RATE_LIMIT_BURST",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub auth_rate_limit_burst: u32,
+
     /// Take the client IP from the first `X-Forwarded-For` address. Only set this behind a
     /// reverse proxy that overwrites the header; otherwise clients choose their own IP.
     #[arg(
@@ -224,6 +244,13 @@ pub struct HttpSettings {
         action = clap::ArgAction::Set
     )]
     pub trust_forwarded_for: bool,
+
+    /// Public base URL of the registry as clients reach it (scheme, host, optional port and
+    /// path prefix, e.g. `https://skills.example.com`), for the absolute URLs in answers
+    /// (install commands). Unset: taken from each request's `Host` and `X-Forwarded-Proto`,
+    /// which clients choose, and the response cache keys entries by them.
+    #[arg(long = "http-public-url", env = "SKILLDEX_HTTP_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
 
     /// Seconds a public read (search, skill pages, lists) is served from the api's
     /// in-memory response cache and may be cached by clients and CDNs; 0 disables it.
@@ -343,6 +370,25 @@ fn parse_postgres_url(value: &str) -> Result<String, String> {
             "scheme `{other}` is not PostgreSQL (expected postgres://)"
         )),
     }
+}
+
+/// An `http(s)` URL without credentials, query or fragment, returned without its trailing
+/// `/` so paths can be appended.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme `{}` is not http or https", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain credentials".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 fn parse_secret(value: &str) -> Result<String, String> {
@@ -500,6 +546,13 @@ mod tests {
         assert_eq!(cli.database.max_connections, 10);
         assert_eq!(cli.http.addr.port(), 8080);
         assert!(cli.http.cors_origins.iter().all(|o| o.is_empty()));
+        assert_eq!(
+            (
+                cli.http.auth_rate_limit_per_minute,
+                cli.http.auth_rate_limit_burst
+            ),
+            (20, 10)
+        );
     }
 
     /// Every variable a setting reads must be documented in `.env.example`.
@@ -535,6 +588,29 @@ mod tests {
             .filter(|name| !documented.contains(&name.as_str()))
             .collect();
         assert!(missing.is_empty(), "not in .env.example: {missing:?}");
+    }
+
+    #[test]
+    fn public_urls_are_http_origins_without_a_trailing_slash() {
+        assert_eq!(
+            parse_public_url("https://skills.example.com/").unwrap(),
+            "https://skills.example.com"
+        );
+        assert_eq!(
+            parse_public_url("http://127.0.0.1:8080/registry/").unwrap(),
+            "http://127.0.0.1:8080/registry"
+        );
+        for bad in [
+            "skills.example.com",
+            "ftp://skills.example.com",
+            "https://user:pw@skills.example.com",
+            "https://skills.example.com/?a=b",
+            "https://skills.example.com/#top",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+        let cli = parse(&["--database-url", "postgres://h/d"]).unwrap();
+        assert_eq!(cli.http.public_url, None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::{
     },
     error::{ApiError, ErrorEnvelopeDoc},
     extract::Body,
-    rate_limit::RateLimited,
+    rate_limit::{Auth, RateLimited},
 };
 
 /// Longest accepted password; argon2 would take anything, the cap keeps requests cheap.
@@ -89,7 +89,7 @@ pub struct Me {
 
 /// Log in with a username and password.
 ///
-/// Rate limited per client IP like the other public writes.
+/// Rate limited per client IP, in one bucket with refresh and logout.
 #[utoipa::path(
     post,
     path = "/auth/login",
@@ -99,11 +99,11 @@ pub struct Me {
         (status = 200, description = "Logged in", body = SessionResponse),
         (status = 400, description = "Malformed body", body = ErrorEnvelopeDoc),
         (status = 401, description = "Wrong username or password, or user disabled", body = ErrorEnvelopeDoc),
-        (status = 429, description = "Too many attempts from this client", body = ErrorEnvelopeDoc),
+        (status = 429, description = "Too many auth requests from this client", body = ErrorEnvelopeDoc),
     )
 )]
 async fn login(
-    _limit: RateLimited,
+    _limit: RateLimited<Auth>,
     State(state): State<AppState>,
     Body(body): Body<LoginRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
@@ -124,7 +124,8 @@ async fn login(
 
 /// Exchange a refresh token for a new access token and a new refresh token.
 ///
-/// The presented token is used up; presenting it again revokes the whole session.
+/// The presented token is used up; presenting it again revokes the whole session. Rate
+/// limited per client IP with login and logout.
 #[utoipa::path(
     post,
     path = "/auth/refresh",
@@ -134,9 +135,11 @@ async fn login(
         (status = 200, description = "New tokens", body = SessionResponse),
         (status = 400, description = "Malformed body", body = ErrorEnvelopeDoc),
         (status = 401, description = "Invalid, expired, used or revoked refresh token", body = ErrorEnvelopeDoc),
+        (status = 429, description = "Too many auth requests from this client", body = ErrorEnvelopeDoc),
     )
 )]
 async fn refresh(
+    _limit: RateLimited<Auth>,
     State(state): State<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
@@ -153,9 +156,11 @@ async fn refresh(
     responses(
         (status = 204, description = "Session ended (or there was none)"),
         (status = 400, description = "Malformed body", body = ErrorEnvelopeDoc),
+        (status = 429, description = "Too many auth requests from this client", body = ErrorEnvelopeDoc),
     )
 )]
 async fn logout(
+    _limit: RateLimited<Auth>,
     State(state): State<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {

@@ -29,17 +29,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(changes))
 }
 
+/// Totals of what the public reads list: every figure counts only listed skills (active,
+/// not of a blacklisted repository, with a version or findings to show).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Stats {
-    /// Listed skills (active, not blacklisted).
+    /// Listed skills.
     pub skills: i64,
+    /// Repositories with at least one listed skill.
     pub repositories: i64,
+    /// Versions of listed skills, yanked ones left out.
     pub versions: i64,
+    /// Downloads of listed skills.
     pub downloads: i64,
+    /// Marketplaces of repositories that are not blacklisted (as `GET /marketplaces`).
     pub marketplaces: i64,
 }
 
-/// Totals for the home page.
+/// Totals for the home page, consistent with what search and the lists show.
 #[utoipa::path(
     get,
     path = "/stats",
@@ -52,14 +58,17 @@ pub async fn stats(State(state): State<AppState>) -> Result<axum::Json<Stats>, A
         .query_one_raw(Statement::from_string(
             DbBackend::Postgres,
             format!(
-                "SELECT \
-                   (SELECT count(*) FROM {SUMMARY_FROM} WHERE {LISTED}) AS skills, \
-                   (SELECT count(*) FROM repositories r WHERE {NOT_BLACKLISTED} \
-                      AND EXISTS (SELECT 1 FROM skills k WHERE k.repository_id = r.id)) \
-                      AS repositories, \
-                   (SELECT count(*) FROM skill_versions) AS versions, \
-                   (SELECT coalesce(sum(download_count), 0)::bigint FROM skills) AS downloads, \
-                   (SELECT count(*) FROM marketplaces) AS marketplaces"
+                "WITH listed AS ( \
+                   SELECT s.id, s.repository_id, s.download_count FROM {SUMMARY_FROM} \
+                   WHERE {LISTED}) \
+                 SELECT \
+                   (SELECT count(*) FROM listed) AS skills, \
+                   (SELECT count(DISTINCT repository_id) FROM listed) AS repositories, \
+                   (SELECT count(*) FROM listed l JOIN skill_versions sv ON sv.skill_id = l.id \
+                      WHERE NOT sv.yanked) AS versions, \
+                   (SELECT coalesce(sum(download_count), 0)::bigint FROM listed) AS downloads, \
+                   (SELECT count(*) FROM marketplaces m JOIN repositories r \
+                      ON r.id = m.repository_id WHERE {NOT_BLACKLISTED}) AS marketplaces"
             ),
         ))
         .await?

@@ -2,6 +2,7 @@
 //! them. Handlers are registered with `utoipa_axum::routes!` so each one is in the OpenAPI
 //! document (see `crate::openapi`).
 
+pub mod address;
 pub mod admin;
 pub mod auth;
 pub mod catalog;

@@ -19,7 +19,7 @@ use crate::{
     AppState,
     error::{ApiError, ErrorEnvelopeDoc},
     extract::{Body, PathParams},
-    rate_limit::RateLimited,
+    rate_limit::{RateLimited, Registrations},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -96,6 +96,7 @@ pub struct RegistrationStatus {
     /// `queued`, `running`, `succeeded` or `failed`.
     pub status: String,
     pub workflow_id: Option<String>,
+    /// Why the sync failed, for users (internal details left out).
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -167,7 +168,7 @@ pub async fn start_registration(
     )
 )]
 async fn register(
-    _limit: RateLimited,
+    _limit: RateLimited<Registrations>,
     State(state): State<AppState>,
     Body(body): Body<RegisterRequest>,
 ) -> Result<(StatusCode, Json<RegistrationAccepted>), ApiError> {
@@ -210,7 +211,10 @@ async fn get_registration(
         repository: row.repository_full_name,
         status: row.status.as_str().into(),
         workflow_id: row.workflow_id,
-        error: row.error,
+        error: row
+            .error
+            .as_deref()
+            .map(crate::sync_errors::public_registration_error),
         created_at: row.created_at,
         started_at: row.started_at,
         finished_at: row.finished_at,

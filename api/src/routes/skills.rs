@@ -1016,7 +1016,10 @@ pub struct Repository {
     /// `pending`, `syncing`, `succeeded` or `failed`.
     pub sync_status: String,
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// Why the last sync failed, for users (internal details left out).
     pub last_error: Option<String>,
+    /// `not_found`, `blacklisted`, `invalid_archive`, `too_large`, `github`, `timeout`,
+    /// `database`, `storage` or `internal`.
     pub last_error_kind: Option<String>,
     pub last_indexed_commit: Option<String>,
     /// Active skills of the repository.
@@ -1035,6 +1038,8 @@ pub(crate) fn repository_from_row(row: &QueryResult) -> Result<Repository, DbErr
     let owner: String = row.try_get("", "repository_owner")?;
     let name: String = row.try_get("", "repository_name")?;
     let topics: Json = row.try_get("", "topics")?;
+    let last_error: Option<String> = row.try_get("", "last_error")?;
+    let kind: Option<String> = row.try_get("", "last_error_kind")?;
     Ok(Repository {
         id: row.try_get("", "repository_id")?,
         full_name: format!("{owner}/{name}"),
@@ -1049,8 +1054,8 @@ pub(crate) fn repository_from_row(row: &QueryResult) -> Result<Repository, DbErr
         archived: row.try_get("", "archived")?,
         sync_status: row.try_get("", "sync_status")?,
         last_synced_at: row.try_get("", "last_synced_at")?,
-        last_error: row.try_get("", "last_error")?,
-        last_error_kind: row.try_get("", "last_error_kind")?,
+        last_error: last_error.map(|m| crate::sync_errors::public_message(kind.as_deref(), &m)),
+        last_error_kind: kind,
         last_indexed_commit: row.try_get("", "last_indexed_commit")?,
         skill_count: row.try_get("", "skill_count")?,
     })
@@ -1186,8 +1191,8 @@ pub(crate) struct SkillRow {
     pub latest_version_id: Option<Uuid>,
 }
 
-/// Finds a skill by `owner/repo/name` (case-insensitive), `path` choosing among skills
-/// that share a name. Blacklisted repositories are not found.
+/// Finds a skill by its address (see [`crate::routes::address`]). Blacklisted
+/// repositories are not found.
 pub(crate) async fn find_skill(
     db: &impl ConnectionTrait,
     owner: &str,
@@ -1195,51 +1200,28 @@ pub(crate) async fn find_skill(
     name: &str,
     path: Option<&str>,
 ) -> Result<SkillRow, ApiError> {
-    let mut sql = Sql::new("SELECT s.status, s.latest_version_id, s.findings, ");
-    sql.push(SUMMARY_COLUMNS);
-    sql.push(", ");
-    sql.push(REPOSITORY_COLUMNS);
-    sql.push(" FROM ");
-    sql.push(SUMMARY_FROM);
-    let o = sql.bind(owner.to_lowercase());
-    let r = sql.bind(repo.to_lowercase());
-    let n = sql.bind(name.to_lowercase());
-    sql.push(&format!(
-        " WHERE lower(r.owner) = {o} AND lower(r.name) = {r} AND lower(s.name) = {n} AND {NOT_BLACKLISTED}"
-    ));
-    if let Some(path) = path {
-        let p = sql.bind(path.trim_matches('/').to_owned());
-        sql.push(&format!(" AND s.path = {p}"));
-    }
-    sql.push(" ORDER BY (s.status = 'active') DESC, length(s.path), s.path LIMIT 1");
-    let row = db.query_one_raw(sql.statement()).await?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no skill `{name}` in {owner}/{repo}; search for it with GET /api/v1/skills?q={name}"
-        ))
-    })?;
+    use crate::routes::address::{Audience, SkillAddress, find_skill_row};
+    let columns = format!(
+        "s.status, s.latest_version_id, s.findings, {SUMMARY_COLUMNS}, {REPOSITORY_COLUMNS}"
+    );
+    let address = SkillAddress {
+        owner,
+        repo,
+        name,
+        path,
+    };
+    let row = find_skill_row(db, &columns, address, Audience::Public)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no skill `{name}` in {owner}/{repo}; search for it with GET /api/v1/skills?q={name}"
+            ))
+        })?;
     Ok(SkillRow {
         id: row.try_get("", "id")?,
         latest_version_id: row.try_get("", "latest_version_id")?,
         row,
     })
-}
-
-/// Base URL the client used (for absolute URLs in install commands).
-pub(crate) fn public_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
 }
 
 /// Shell-quotes a value for the install commands (single quotes, escaped inside).
@@ -1333,7 +1315,8 @@ pub async fn skill_page(
     });
     let mut install = Vec::new();
     if let Some(url) = &download_url {
-        let absolute = format!("{}{url}", public_base(&headers));
+        let base = crate::public_url::base(state.settings.http.public_url.as_deref(), &headers);
+        let absolute = format!("{base}{url}");
         install.push(InstallCommand {
             label: "Claude Code (personal skills)".into(),
             command: format!(

@@ -38,11 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_version))
         .routes(routes!(download))
         // A file path spans segments (`scripts/run.sh`): axum's `{*file}` wildcard, which
-        // utoipa-axum cannot express, so this route is documented in `openapi::ApiDoc`.
-        .route(
-            "/skills/{owner}/{repo}/{name}/versions/{hash}/files/{*file}",
-            axum::routing::get(get_file),
-        )
+        // the document names `{file}` (see `openapi::name_wildcards`).
+        .routes(routes!(get_file))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -258,14 +255,14 @@ pub async fn get_version(
 /// CSP, so a browser never runs what a skill ships.
 #[utoipa::path(
     get,
-    path = "/api/v1/skills/{owner}/{repo}/{name}/versions/{hash}/files/{file}",
+    path = "/skills/{owner}/{repo}/{name}/versions/{hash}/files/{*file}",
     tag = "skills",
     params(
         ("owner" = String, Path, description = "GitHub owner"),
         ("repo" = String, Path, description = "GitHub repository"),
         ("name" = String, Path, description = "Skill name"),
         ("hash" = String, Path, description = "Content hash, or `latest`"),
-        ("file" = String, Path, description = "Path of the file inside the skill, e.g. `scripts/run.sh`"),
+        ("file" = String, Path, description = "Path of the file inside the skill; may contain `/`, e.g. `scripts/run.sh`"),
         VersionParams,
     ),
     responses(

@@ -36,7 +36,10 @@ pub fn http_settings() -> HttpSettings {
         // limit itself lower these.
         rate_limit_per_minute: 6000,
         rate_limit_burst: 1000,
+        auth_rate_limit_per_minute: 6000,
+        auth_rate_limit_burst: 1000,
         trust_forwarded_for: false,
+        public_url: None,
         // Tests read their own writes at once.
         cache_ttl_secs: 0,
         download_flush_ms: 50,
@@ -58,6 +61,16 @@ pub fn auth_settings() -> AuthSettings {
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(temporal_settings("skilldex-api-tests"), http_settings()).await
+    }
+
+    /// Like [`TestApp::spawn`] with the response cache on, entries living `ttl_secs` (the
+    /// other tests run without it so they read their own writes at once).
+    pub async fn spawn_cached(ttl_secs: u64) -> Self {
+        let http = HttpSettings {
+            cache_ttl_secs: ttl_secs,
+            ..http_settings()
+        };
+        Self::spawn_with(temporal_settings("skilldex-api-tests"), http).await
     }
 
     pub async fn spawn_with(temporal: TemporalSettings, http: HttpSettings) -> Self {

@@ -17,7 +17,10 @@ use crate::{
     auth::AdminWrite,
     error::{ApiError, ErrorEnvelopeDoc},
     extract::{Body, PathParams, QueryParams},
-    routes::registrations::{RegistrationAccepted, start_registration},
+    routes::{
+        address::{Audience, SkillAddress, find_skill_row},
+        registrations::{RegistrationAccepted, start_registration},
+    },
 };
 
 const MAX_REASON_LEN: usize = 1000;
@@ -279,10 +282,9 @@ async fn set_yanked(
     }))
 }
 
-/// The skill `{owner}/{repo}/{name}`: the one at `path` when given, else the active one
-/// with the shortest path (removed skills count too, after active ones, so their versions
-/// can still be yanked). The row is locked until the transaction ends, so concurrent
-/// yanks of one skill recompute its latest version one after the other.
+/// The id of the skill `{owner}/{repo}/{name}` (`path` choosing among skills sharing a
+/// name), by the address rule the public reads use, blacklisted repositories included; the
+/// row stays locked until the transaction ends.
 async fn find_skill(
     txn: &DatabaseTransaction,
     owner: &str,
@@ -290,21 +292,13 @@ async fn find_skill(
     name: &str,
     path: Option<&str>,
 ) -> Result<Uuid, ApiError> {
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            "SELECT s.id FROM skills s JOIN repositories r ON r.id = s.repository_id \
-             WHERE lower(r.owner) = lower($1) AND lower(r.name) = lower($2) AND s.name = $3 \
-               AND ($4::text IS NULL OR s.path = $4) \
-             ORDER BY (s.status = 'active') DESC, length(s.path), s.path \
-             LIMIT 1 FOR UPDATE OF s",
-            [
-                owner.into(),
-                repo.into(),
-                name.into(),
-                DbValue::from(path.map(str::to_owned)),
-            ],
-        ))
+    let address = SkillAddress {
+        owner,
+        repo,
+        name,
+        path,
+    };
+    let row = find_skill_row(txn, "s.id", address, Audience::AdminForUpdate)
         .await?
         .ok_or_else(|| ApiError::not_found("no such skill"))?;
     Ok(row.try_get("", "id")?)

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowStartOptions;
 use temporalio_common::{
-    HasWorkflowDefinition, WorkflowDefinition,
+    HasWorkflowDefinition, SignalDefinition, WorkflowDefinition,
     search_attributes::{SearchAttributeKey, SearchAttributes},
 };
 
@@ -64,6 +64,35 @@ workflow_contract!(
     /// Index one repository at its HEAD commit; id [`crate::sync::RepoName::sync_workflow_id`].
     SyncRepository, "SyncRepository", crate::sync::SyncInput => crate::sync::SyncOutput
 );
+
+/// Signal to `SyncRepository`: a registration row carrying the run's workflow id was just
+/// recorded. The api sends it with signal-with-start (`crate::registration::register`), so
+/// the row is answered by a new run, or by the open one, which finishes every unfinished
+/// registration of its workflow id again if one joined after it last did. A run cannot
+/// close with a signal it has not handled (Temporal rejects the completion), so no row is
+/// left queued however late it joins.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistrationJoined;
+
+impl RegistrationJoined {
+    /// The Temporal signal name.
+    pub const NAME: &'static str = "RegistrationJoined";
+}
+
+/// Payload of [`RegistrationJoined`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedRegistration {
+    /// `registration_requests.id` of the row that joined.
+    pub registration_id: uuid::Uuid,
+}
+
+impl SignalDefinition for RegistrationJoined {
+    type Workflow = SyncRepository;
+    type Input = JoinedRegistration;
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+}
 
 workflow_contract!(
     /// Scan one discovery source and sync what it finds; id

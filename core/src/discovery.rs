@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Concurrent `SyncRepository` children of one discovery run unless the input says otherwise.
+/// Concurrent `SyncRepository` children of one discovery run unless the source says
+/// otherwise (`discovery_sources.max_concurrency` defaults to it).
 pub const DEFAULT_MAX_CONCURRENCY: u32 = 4;
-/// Upper bound on concurrent children, whatever the input says.
+/// Upper bound on concurrent children, whatever the input says (the column's CHECK too).
 pub const MAX_CONCURRENCY: u32 = 20;
 /// Prefix of every discovery schedule id.
 pub const SCHEDULE_PREFIX: &str = "discovery:";
@@ -45,6 +46,14 @@ impl DiscoveryKind {
 
 fn default_max_concurrency() -> u32 {
     DEFAULT_MAX_CONCURRENCY
+}
+
+/// `discovery_sources.max_concurrency` as a run takes it: within 1..=[`MAX_CONCURRENCY`]
+/// (the column's CHECK holds it there already).
+pub fn concurrency_of(column: i32) -> u32 {
+    u32::try_from(column)
+        .unwrap_or(DEFAULT_MAX_CONCURRENCY)
+        .clamp(1, MAX_CONCURRENCY)
 }
 
 /// Input of the `Discovery` workflow.

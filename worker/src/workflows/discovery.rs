@@ -20,12 +20,12 @@ use temporalio_sdk::{
 use crate::activities::discovery::{Candidate, DiscoveryActivities, PageRequest, RecordRun};
 
 /// Implements the `Discovery` contract of `skilldex_core::workflows`: page through one
-/// discovery source, drop blacklisted and duplicate repositories, and sync the rest as
-/// `SyncRepository` children, at most `max_concurrency` at a time. A child that fails or
-/// whose repository is already syncing is counted, never fatal; up-to-date repositories are
-/// cheap children (SyncRepository stops after one GitHub call). A marketplace source syncs
-/// the marketplace repository first, then the repositories its plugins come from (read
-/// from the fresh index), within the same limits.
+/// discovery source, drop blacklisted, duplicate and up-to-date repositories (indexed at
+/// their current HEAD; see `activities::discovery`), and sync the rest as `SyncRepository`
+/// children, at most `max_concurrency` at a time. A child that fails or whose repository
+/// is already syncing is counted, never fatal. A marketplace source syncs the marketplace
+/// repository first, then the repositories its plugins come from (read from the fresh
+/// index), within the same limits.
 #[workflow]
 #[derive(Default)]
 pub struct DiscoveryWorkflow;
@@ -120,12 +120,14 @@ impl DiscoveryWorkflow {
 }
 
 /// Which candidates a run takes: each repository once (GitHub names are case-insensitive),
-/// at most `limit` of them, blacklisted ones counted but not synced.
+/// at most `limit` of them to sync; blacklisted and up-to-date ones are counted, not synced,
+/// and do not count against the limit.
 struct Admission {
     limit: Option<usize>,
     admitted: usize,
     seen: BTreeSet<String>,
-    /// The first repository taken (for a marketplace source, the marketplace).
+    /// The first repository that is not blacklisted (for a marketplace source, the
+    /// marketplace, whose plugins are followed even when it is up to date).
     first: Option<RepoName>,
 }
 
@@ -150,9 +152,13 @@ impl Admission {
         output.found += 1;
         if candidate.blacklisted {
             output.skipped_blacklisted += 1;
+            return;
+        }
+        self.first.get_or_insert_with(|| candidate.repo.clone());
+        if candidate.up_to_date {
+            output.up_to_date += 1;
         } else {
             self.admitted += 1;
-            self.first.get_or_insert_with(|| candidate.repo.clone());
             queue.push_back(candidate.repo);
         }
     }

@@ -103,7 +103,9 @@ workflow_contract!(
 /// Search attribute with the repository (`owner/name`, lower case) a workflow works on.
 pub const REPOSITORY_ATTRIBUTE: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("SkilldexRepository");
-/// Search attribute with what started a workflow (`user`, `admin`, `schedule`, `discovery`).
+/// Search attribute with what started a workflow: `user` (a registration), `admin`, or
+/// `schedule`; a `Discovery` run's children carry the run's. Runs recorded before children
+/// took their run's trigger carry `discovery`.
 pub const TRIGGER_ATTRIBUTE: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("SkilldexTrigger");
 

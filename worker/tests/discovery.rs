@@ -14,7 +14,8 @@ use skilldex_core::{
         DEFAULT_MAX_CONCURRENCY, DiscoveryInput, DiscoveryKind, DiscoveryOutput,
         discovery_schedule_id, discovery_workflow_id,
     },
-    sync::SyncTrigger,
+    registration::register,
+    sync::{RepoName, SyncTrigger},
     workflows::{Discovery, SyncRepository, TRIGGER_ATTRIBUTE},
 };
 use skilldex_test_support::{
@@ -23,7 +24,8 @@ use skilldex_test_support::{
 };
 use skilldex_worker::schedules::sync_schedules;
 use temporalio_client::{
-    Client, WorkflowGetResultOptions, WorkflowStartOptions, schedules::ListSchedulesOptions,
+    Client, WorkflowExecutionStatus, WorkflowGetResultOptions, WorkflowStartOptions,
+    schedules::{ListSchedulesOptions, ScheduleOverlapPolicy},
 };
 
 fn skill_repo(owner: &str, name: &str, skills: &[&str], stars: u64) -> FakeRepo {
@@ -743,5 +745,206 @@ async fn a_marketplace_source_also_syncs_the_repositories_its_plugins_come_from(
     };
     let (_, output) = discover(&client, &worker.task_queue, limited, 3).await;
     assert_eq!((output.started, output.succeeded), (2, 2), "{output:?}");
+    worker.stop();
+}
+
+/// Polls until the latest run of `workflow_id` exists and has closed; returns its
+/// description.
+async fn closed(
+    client: &Client,
+    workflow_id: &str,
+) -> temporalio_client::WorkflowExecutionDescription {
+    for _ in 0..600 {
+        if let Ok(d) = client
+            .get_workflow_handle::<SyncRepository>(workflow_id.to_string())
+            .describe(Default::default())
+            .await
+            && d.status() != WorkflowExecutionStatus::Running
+        {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{workflow_id} did not close within two minutes");
+}
+
+/// `temporal workflow list --query QUERY -o json` through the CLI the scripts install,
+/// as an operator runs it: the listed workflow ids, polled until `want` show (visibility
+/// is eventually consistent).
+async fn cli_list(address: &str, query: &str, want: usize) -> Vec<String> {
+    let cli = skilldex_test_support::workspace_root().join(".tools/venv/bin/temporal");
+    assert!(
+        cli.exists(),
+        "{} is missing: scripts/services.sh installs it",
+        cli.display()
+    );
+    let mut ids = Vec::new();
+    for _ in 0..60 {
+        let output = tokio::process::Command::new(&cli)
+            .args(["workflow", "list", "--address", address, "--query", query])
+            .args(["--output", "json"])
+            .output()
+            .await
+            .expect("run the temporal CLI");
+        assert!(
+            output.status.success(),
+            "temporal workflow list --query {query}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let listed: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "{query}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&output.stdout)
+                )
+            });
+        ids = listed
+            .as_array()
+            .map(|runs| {
+                runs.iter()
+                    .filter_map(|r| r["execution"]["workflowId"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if ids.len() >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_runs_carry_the_trigger_of_what_started_them() {
+    let (scheduled, by_admin, by_user) = (
+        unique_owner("trig-sched"),
+        unique_owner("trig-admin"),
+        unique_owner("trig-user"),
+    );
+    let (topic_s, topic_a) = (unique_key("trig-s"), unique_key("trig-a"));
+    let fake = FakeGithub::builder()
+        .repos([
+            skill_repo(&scheduled, "kit", &["one"], 1).topics([topic_s.as_str()]),
+            skill_repo(&by_admin, "kit", &["one"], 1).topics([topic_a.as_str()]),
+            skill_repo(&by_user, "kit", &["one"], 1),
+        ])
+        .start()
+        .await;
+    let db = migrated_database().await;
+    let worker = TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let address = {
+        let url = &worker.temporal.address;
+        format!(
+            "{}:{}",
+            url.host_str().expect("a host"),
+            url.port().expect("a port")
+        )
+    };
+    let sync_id = |owner: &str| format!("sync:github.com/{owner}/kit");
+
+    // A schedule's run: the source's schedule, triggered now.
+    let key = unique_key("trig");
+    exec(
+        &db.conn,
+        &format!(
+            "INSERT INTO discovery_sources (id, key, kind, query, interval_seconds) \
+             VALUES (gen_random_uuid(), '{key}', 'topic_search', 'topic:{topic_s}', 86400)"
+        ),
+    )
+    .await;
+    sync_schedules(&client, &db.conn, &worker.task_queue)
+        .await
+        .expect("sync schedules");
+    let schedule_id = discovery_schedule_id(&key);
+    client
+        .get_schedule_handle(schedule_id.clone())
+        .trigger(ScheduleOverlapPolicy::AllowAll, Default::default())
+        .await
+        .expect("trigger the schedule");
+    let child = closed(&client, &sync_id(&scheduled)).await;
+    assert_eq!(child.status(), WorkflowExecutionStatus::Completed);
+    let parent = child
+        .parent_id()
+        .expect("started by a Discovery run")
+        .to_string();
+    assert!(parent.starts_with(&format!("{schedule_id}-")), "{parent}");
+    assert_eq!(
+        child.search_attributes().get(&TRIGGER_ATTRIBUTE),
+        Some("schedule".to_string())
+    );
+    assert_eq!(
+        child.static_summary(),
+        Some(format!("schedule discovery {parent}").as_str())
+    );
+
+    // An admin's run, and a user's registration.
+    let input = DiscoveryInput {
+        source_key: unique_key("trig-admin"),
+        kind: DiscoveryKind::TopicSearch,
+        query: format!("topic:{topic_a}"),
+        max_repositories: None,
+        max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        trigger: SyncTrigger::Admin,
+    };
+    let (admin_run, output) = discover(&client, &worker.task_queue, input, 1).await;
+    assert_eq!(output.succeeded, 1, "{output:?}");
+    let user_repo = RepoName::new(by_user.clone(), "kit").unwrap();
+    register(
+        &db.conn,
+        &client,
+        &worker.task_queue,
+        &user_repo,
+        SyncTrigger::User,
+        None,
+    )
+    .await
+    .expect("register");
+    assert_eq!(
+        closed(&client, &sync_id(&by_user)).await.status(),
+        WorkflowExecutionStatus::Completed
+    );
+
+    // What operators run (docs/operations.md).
+    for (query, want) in [
+        (
+            format!("SkilldexTrigger='schedule' AND SkilldexRepository='{scheduled}/kit'"),
+            vec![sync_id(&scheduled)],
+        ),
+        (
+            format!("SkilldexTrigger='admin' AND SkilldexRepository='{by_admin}/kit'"),
+            vec![sync_id(&by_admin)],
+        ),
+        (
+            format!("SkilldexTrigger='user' AND SkilldexRepository='{by_user}/kit'"),
+            vec![sync_id(&by_user)],
+        ),
+        (
+            format!("SkilldexTrigger='admin' AND SkilldexRepository='{scheduled}/kit'"),
+            vec![],
+        ),
+        (
+            format!("WorkflowType='Discovery' AND TemporalScheduledById='{schedule_id}'"),
+            vec![parent.clone()],
+        ),
+        (
+            format!("ParentWorkflowId='{parent}'"),
+            vec![sync_id(&scheduled)],
+        ),
+        (
+            format!("ParentWorkflowId='{admin_run}' AND SkilldexTrigger='admin'"),
+            vec![sync_id(&by_admin)],
+        ),
+    ] {
+        let listed = cli_list(&address, &query, want.len().max(1)).await;
+        assert_eq!(listed, want, "{query}");
+    }
+
+    exec(&db.conn, "UPDATE discovery_sources SET enabled = false").await;
+    client
+        .get_schedule_handle(schedule_id)
+        .delete(Default::default())
+        .await
+        .expect("delete schedule");
     worker.stop();
 }

@@ -101,12 +101,14 @@ async fn discovery_syncs_each_repository_once_skips_blacklist_and_respects_limit
         &format!("INSERT INTO blacklist (owner, repo, reason) VALUES ('{spammer}', NULL, 'spam')"),
     )
     .await;
+    // Disabled: the worker makes schedules of enabled rows when it starts, and a schedule
+    // left behind would start runs of its own in the shared namespace.
     let key = unique_key("topic");
     exec(
         &db.conn,
         &format!(
-            "INSERT INTO discovery_sources (id, key, kind, query, interval_seconds) \
-             VALUES (gen_random_uuid(), '{key}', 'topic_search', 'topic:{topic}', 3600)"
+            "INSERT INTO discovery_sources (id, key, kind, query, interval_seconds, enabled) \
+             VALUES (gen_random_uuid(), '{key}', 'topic_search', 'topic:{topic}', 3600, false)"
         ),
     )
     .await;

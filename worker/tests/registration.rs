@@ -310,3 +310,67 @@ async fn a_registration_joining_after_the_run_recorded_its_registrations_is_fini
     );
     worker.stop();
 }
+
+/// A run whose `mark_started` step keeps failing (the database refuses to mark the
+/// repository syncing) still finishes its registration: failed, with the error. The step
+/// is retried first (about four minutes of backoff), so this test mostly waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_mark_started_fails_the_registration_instead_of_leaving_it_queued() {
+    let owner = unique_owner("nostart");
+    let fake = FakeGithub::builder()
+        .repo(fixtures::obra_superpowers().with_owner(&owner))
+        .start()
+        .await;
+    let db = migrated_database().await;
+    for sql in [
+        "CREATE FUNCTION refuse_syncing() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'test: no space left on device'; END $$",
+        "CREATE TRIGGER refuse_syncing BEFORE INSERT OR UPDATE ON repositories \
+         FOR EACH ROW WHEN (NEW.sync_status = 'syncing') EXECUTE FUNCTION refuse_syncing()",
+    ] {
+        db.conn
+            .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
+            .await
+            .expect(sql);
+    }
+    let worker = common::TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let repo = RepoName::new(owner.clone(), "superpowers").unwrap();
+    let registration = register(
+        &db.conn,
+        &client,
+        &worker.task_queue,
+        &repo,
+        SyncTrigger::User,
+        None,
+    )
+    .await
+    .expect("register");
+
+    let mut done = row(&db.conn, registration.id).await;
+    for _ in 0..(10 * 60 * 10) {
+        if done.status == "succeeded" || done.status == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        done = row(&db.conn, registration.id).await;
+    }
+    assert_eq!(done.status, "failed", "{:?}", done.error);
+    let error = done.error.unwrap_or_default();
+    assert!(error.starts_with("database: "), "{error}");
+    assert!(error.contains("no space left on device"), "{error}");
+    let kind: Option<String> = db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            db.conn.get_database_backend(),
+            "SELECT last_error_kind FROM repositories WHERE owner = $1",
+            [owner.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .expect("the failure is recorded on a repository row")
+        .try_get("", "last_error_kind")
+        .unwrap();
+    assert_eq!(kind.as_deref(), Some("database"));
+    worker.stop();
+}

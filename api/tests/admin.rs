@@ -426,6 +426,23 @@ async fn blacklist_entries_are_added_listed_and_removed() {
     );
 }
 
+/// `max_concurrency` of the input the source's schedule starts `Discovery` with.
+async fn scheduled_concurrency(client: &Client, key: &str) -> u32 {
+    let description = client
+        .get_schedule_handle(format!("discovery:{key}"))
+        .describe(Default::default())
+        .await
+        .expect("describe the schedule");
+    let temporalio_client::schedules::ScheduleDescriptionAction::StartWorkflow(start) =
+        description.action()
+    else {
+        panic!("a start-workflow action");
+    };
+    let input: skilldex_core::discovery::DiscoveryInput =
+        start.args().await.expect("args").expect("an input");
+    input.max_concurrency
+}
+
 async fn schedule_exists(client: &Client, key: &str) -> bool {
     client
         .get_schedule_handle(format!("discovery:{key}"))
@@ -448,13 +465,16 @@ async fn discovery_sources_keep_their_schedules_in_step() {
             Some(&session),
             Some(json!({"key": key, "kind": "marketplace",
                         "query": "https://github.com/Anthropics/skills",
-                        "interval_seconds": 3600, "max_repositories": 50})),
+                        "interval_seconds": 3600, "max_repositories": 50,
+                        "max_concurrency": 7})),
         )
         .await,
     )
     .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["schedule_sync"], "ok");
+    assert_eq!(created["source"]["max_concurrency"], 7);
+    assert_eq!(scheduled_concurrency(&client, &key).await, 7);
     assert_eq!(
         created["source"]["query"], "Anthropics/skills",
         "normalized"
@@ -499,6 +519,14 @@ async fn discovery_sources_keep_their_schedules_in_step() {
             json!({"key": "k", "kind": "topic_search", "query": "q", "interval_seconds": 3600, "max_repositories": 0}),
             "max_repositories",
         ),
+        (
+            json!({"key": "k", "kind": "topic_search", "query": "q", "interval_seconds": 3600, "max_concurrency": 0}),
+            "max_concurrency",
+        ),
+        (
+            json!({"key": "k", "kind": "topic_search", "query": "q", "interval_seconds": 3600, "max_concurrency": 21}),
+            "max_concurrency",
+        ),
     ] {
         let (status, body) = status_json(
             app.call(
@@ -526,6 +554,7 @@ async fn discovery_sources_keep_their_schedules_in_step() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"][0]["max_concurrency"], 7);
 
     // A manual run starts a Discovery workflow now.
     let (status, run) = status_json(
@@ -546,6 +575,24 @@ async fn discovery_sources_keep_their_schedules_in_step() {
         .expect("the discovery run exists");
     assert_eq!(description.workflow_type(), "Discovery");
     let _ = handle.terminate(WorkflowTerminateOptions::default()).await;
+    // The run takes the source's concurrency (and says an admin started it).
+    use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+    let events = handle
+        .fetch_history(Default::default())
+        .into_events()
+        .await
+        .expect("history of the run");
+    let started = events
+        .into_iter()
+        .find_map(|e| match e.attributes {
+            Some(Attributes::WorkflowExecutionStartedEventAttributes(a)) => Some(a),
+            _ => None,
+        })
+        .expect("a started event");
+    let input: Value =
+        serde_json::from_slice(&started.input.expect("an input").payloads[0].data).unwrap();
+    assert_eq!(input["max_concurrency"], 7, "{input}");
+    assert_eq!(input["trigger"], "admin", "{input}");
     let (_, source) = status_json(app.call(Method::GET, &path, Some(&session), None).await).await;
     assert_eq!(source["last_workflow_id"], workflow_id);
     assert!(source["last_run_at"].is_string());
@@ -566,6 +613,7 @@ async fn discovery_sources_keep_their_schedules_in_step() {
     assert_eq!(patched["source"]["enabled"], false);
     assert_eq!(patched["source"]["max_repositories"], Value::Null);
     assert_eq!(patched["source"]["interval_seconds"], 3600, "untouched");
+    assert_eq!(patched["source"]["max_concurrency"], 7, "untouched");
     assert!(!schedule_exists(&client, &key).await);
 
     let (status, patched) = status_json(
@@ -573,13 +621,27 @@ async fn discovery_sources_keep_their_schedules_in_step() {
             Method::PATCH,
             &path,
             Some(&session),
-            Some(json!({"enabled": true, "interval_seconds": 7200})),
+            Some(json!({"enabled": true, "interval_seconds": 7200, "max_concurrency": 12})),
         )
         .await,
     )
     .await;
     assert_eq!(status, 200, "{patched}");
     assert!(schedule_exists(&client, &key).await);
+    assert_eq!(patched["source"]["max_concurrency"], 12);
+    assert_eq!(scheduled_concurrency(&client, &key).await, 12);
+    let (status, body) = status_json(
+        app.call(
+            Method::PATCH,
+            &path,
+            Some(&session),
+            Some(json!({"max_concurrency": 50})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "max_concurrency");
 
     let (status, deleted) =
         status_json(app.call(Method::DELETE, &path, Some(&session), None).await).await;

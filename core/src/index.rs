@@ -25,6 +25,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
     Statement, TransactionTrait, Value,
@@ -34,6 +35,7 @@ use uuid::Uuid;
 
 use crate::{
     build::github_plugin_home,
+    discovery::IndexedRepo,
     spec::PluginSource,
     sync::{BuildManifest, BuiltMarketplace, GITHUB_HOST, IndexSummary, RepoName},
 };
@@ -820,6 +822,75 @@ pub async fn indexed_archives(
     rows.iter()
         .map(|row| row.try_get::<String>("", "content_hash"))
         .collect()
+}
+
+/// What the index knows about each of `repos` (in the same order; `None` for repositories
+/// it has no row for), for discovery's up-to-date check. One statement.
+pub async fn indexed_repos(
+    db: &DatabaseConnection,
+    repos: &[RepoName],
+) -> Result<Vec<Option<IndexedRepo>>, IndexError> {
+    let err = |source| IndexError::Db {
+        step: "read indexed repositories",
+        repository: format!("{} repositories", repos.len()),
+        source,
+    };
+    if repos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let input: Vec<Json> = repos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| json!({ "i": i, "owner": clean(&r.owner), "name": clean(&r.name) }))
+        .collect();
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT x.i, r.last_indexed_commit, r.indexed_pushed_at \
+             FROM jsonb_to_recordset($1::jsonb) AS x(i int, owner text, name text) \
+             JOIN repositories r ON lower(r.host) = lower($2) \
+                 AND lower(r.owner) = lower(x.owner) AND lower(r.name) = lower(x.name)",
+            [jsonb(Json::Array(input)), GITHUB_HOST.into()],
+        ))
+        .await
+        .map_err(err)?;
+    let mut out = vec![None; repos.len()];
+    for row in &rows {
+        let i: i32 = get(row, "i").map_err(err)?;
+        let slot = usize::try_from(i)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| err(DbErr::Custom(format!("row index {i} out of range"))))?;
+        *slot = Some(IndexedRepo {
+            last_indexed_commit: get(row, "last_indexed_commit").map_err(err)?,
+            indexed_pushed_at: get(row, "indexed_pushed_at").map_err(err)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Records that the indexed commit `commit` of `repo` includes every push up to
+/// `pushed_at` (HEAD was read after GitHub reported that `pushed_at`, and equalled it).
+/// Only while `commit` is still the indexed one; never moves the value back. Returns
+/// whether the row changed.
+pub async fn record_indexed_push(
+    db: &DatabaseConnection,
+    repo: &RepoName,
+    commit: &str,
+    pushed_at: DateTime<Utc>,
+) -> Result<bool, IndexError> {
+    let [host, owner, name] = repo_values(repo);
+    let done = db
+        .execute_raw(stmt(
+            &format!(
+                "UPDATE repositories SET indexed_pushed_at = $5 \
+                 WHERE {REPO_MATCH} AND last_indexed_commit = $4 \
+                   AND (indexed_pushed_at IS NULL OR indexed_pushed_at < $5)"
+            ),
+            [host, owner, name, clean(commit).into(), pushed_at.into()],
+        ))
+        .await
+        .map_err(repo_err("record indexed push", repo))?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The GitHub repositories the plugins of `marketplace_repo`'s marketplace come from

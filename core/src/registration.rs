@@ -4,19 +4,21 @@
 //! `queued` when recorded, `running` when the run starts working, `succeeded`/`failed` when
 //! it ends. Rows are tied to runs by workflow id (`sync:github.com/{owner}/{repo}`), so a
 //! registration that arrives while a sync of the same repository is already running (from a
-//! schedule, say) joins that run instead of starting a second one, and that run finishes it.
+//! schedule, say) joins that run instead of starting a second one, and that run finishes it:
+//! the row is announced with signal-with-start ([`RegistrationJoined`]), and a run finishes
+//! its registrations again whenever one joined after it last did.
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait, Value as DbValue,
 };
 use serde_json::Value;
-use temporalio_client::{Client, errors::WorkflowStartError};
+use temporalio_client::Client;
 use uuid::Uuid;
 
 use crate::{
     index,
     sync::{RepoName, SyncInput, SyncTrigger},
-    workflows::{SyncRepository, sync_start_options},
+    workflows::{JoinedRegistration, RegistrationJoined, SyncRepository, sync_start_options},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -142,17 +144,23 @@ pub async fn register_with(
         registration_id: Some(id),
         force,
     };
-    match client
-        .start_workflow(
+    // Signal-with-start is atomic: with no open run of the workflow id a new one starts;
+    // with one open (a schedule's, say, or one that already recorded its registrations and
+    // is about to close) the row joins it and the signal makes it finish the row before it
+    // closes. Either way some run answers the row.
+    let started = client
+        .signal_with_start_workflow(
             SyncRepository,
             input.clone(),
+            RegistrationJoined,
+            JoinedRegistration {
+                registration_id: id,
+            },
             sync_start_options(task_queue, &input),
         )
-        .await
-    {
-        // Already running without this registration: the running sync finishes every
-        // unfinished registration carrying its workflow id, this one included.
-        Ok(_) | Err(WorkflowStartError::AlreadyStarted { .. }) => Ok(Registration {
+        .await;
+    match started {
+        Ok(_) => Ok(Registration {
             id,
             workflow_id,
             status: "queued".into(),
@@ -160,9 +168,9 @@ pub async fn register_with(
         }),
         Err(e) => {
             let message = e.to_string();
-            finish(
+            finish_one(
                 db,
-                &input.repo.sync_workflow_id(),
+                id,
                 Outcome::Failed {
                     error: format!("the sync could not be started: {message}"),
                 },
@@ -213,6 +221,24 @@ pub async fn finish(
     workflow_id: &str,
     outcome: Outcome,
 ) -> Result<u64, DbErr> {
+    finish_where(db, "workflow_id = $1", workflow_id.into(), outcome).await
+}
+
+/// Finishes one registration, if it is unfinished (its sync could not be started).
+pub async fn finish_one(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    outcome: Outcome,
+) -> Result<u64, DbErr> {
+    finish_where(db, "id = $1", id.into(), outcome).await
+}
+
+async fn finish_where(
+    db: &impl ConnectionTrait,
+    rows: &str,
+    key: DbValue,
+    outcome: Outcome,
+) -> Result<u64, DbErr> {
     let (status, error, result, repository_id) = match outcome {
         Outcome::Succeeded {
             repository_id,
@@ -226,13 +252,15 @@ pub async fn finish(
     let done = db
         .execute_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "UPDATE registration_requests \
-             SET status = $2, error = $3, result = coalesce($4, result), \
-                 repository_id = coalesce($5, repository_id), \
-                 started_at = coalesce(started_at, now()), finished_at = now() \
-             WHERE workflow_id = $1 AND status IN ('queued', 'running')",
+            format!(
+                "UPDATE registration_requests \
+                 SET status = $2, error = $3, result = coalesce($4, result), \
+                     repository_id = coalesce($5, repository_id), \
+                     started_at = coalesce(started_at, now()), finished_at = now() \
+                 WHERE {rows} AND status IN ('queued', 'running')"
+            ),
             [
-                workflow_id.into(),
+                key,
                 status.into(),
                 DbValue::from(error),
                 DbValue::from(result),

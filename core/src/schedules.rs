@@ -2,7 +2,7 @@
 //! `discovery_sources` row, starting the `Discovery` workflow every `interval_seconds`.
 //!
 //! [`sync_schedules`] is idempotent: it creates missing schedules, rewrites existing ones
-//! from their row (interval, query, limits), and deletes the `discovery:*` schedules of this
+//! from their row (interval, query, limits, concurrency), and deletes the `discovery:*` schedules of this
 //! task queue whose source is gone or disabled. Schedules of other task queues are left
 //! alone, so workers of different deployments (or tests) sharing a namespace do not fight.
 
@@ -10,8 +10,7 @@ use std::{collections::BTreeMap, time::Duration};
 
 use crate::{
     discovery::{
-        DEFAULT_MAX_CONCURRENCY, DiscoveryInput, DiscoveryKind, SCHEDULE_PREFIX,
-        discovery_schedule_id,
+        DiscoveryInput, DiscoveryKind, SCHEDULE_PREFIX, concurrency_of, discovery_schedule_id,
     },
     workflows::Discovery,
 };
@@ -51,7 +50,7 @@ async fn enabled_sources(db: &DatabaseConnection) -> anyhow::Result<Vec<Source>>
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT key, kind, query, interval_seconds, max_repositories \
+            "SELECT key, kind, query, interval_seconds, max_repositories, max_concurrency \
              FROM discovery_sources WHERE enabled ORDER BY key",
         ))
         .await
@@ -63,6 +62,7 @@ async fn enabled_sources(db: &DatabaseConnection) -> anyhow::Result<Vec<Source>>
         let query: String = row.try_get("", "query")?;
         let interval: i32 = row.try_get("", "interval_seconds")?;
         let max: Option<i32> = row.try_get("", "max_repositories")?;
+        let concurrency: i32 = row.try_get("", "max_concurrency")?;
         let Some(kind) = DiscoveryKind::parse(&kind) else {
             tracing::warn!(%key, %kind, "discovery source of unknown kind; no schedule");
             continue;
@@ -74,7 +74,7 @@ async fn enabled_sources(db: &DatabaseConnection) -> anyhow::Result<Vec<Source>>
                 kind,
                 query,
                 max_repositories: max.and_then(|m| u32::try_from(m).ok()),
-                max_concurrency: DEFAULT_MAX_CONCURRENCY,
+                max_concurrency: concurrency_of(concurrency),
                 trigger: crate::sync::SyncTrigger::Schedule,
             },
             key,

@@ -176,6 +176,62 @@ impl ObjectStore {
         }
     }
 
+    /// Every key under `prefix`, in key order (all pages of `ListObjectsV2`): what a sync
+    /// left in the bucket, for audits and tests.
+    pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| StorageError::request("ListObjectsV2", prefix, e))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Creates the bucket (setting up a server, or a test's own bucket); an existing bucket
+    /// owned by these credentials is fine.
+    pub async fn create_bucket(&self) -> Result<(), StorageError> {
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    s.is_bucket_already_owned_by_you() || s.is_bucket_already_exists()
+                }) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StorageError::request("CreateBucket", &self.bucket, e)),
+        }
+    }
+
+    /// Deletes the (empty) bucket.
+    pub async fn delete_bucket(&self) -> Result<(), StorageError> {
+        self.client
+            .delete_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::request("DeleteBucket", &self.bucket, e))
+    }
+
     /// Deletes `key`; deleting a missing key succeeds, as in S3.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         self.client

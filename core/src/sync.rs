@@ -128,9 +128,14 @@ fn valid_repo(s: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncTrigger {
+    /// A registration (`POST /repositories`).
     User,
+    /// An admin: a resync, or a `Discovery` run started from the admin API (its children).
     Admin,
+    /// A `Discovery` run started by its schedule (its children).
     Schedule,
+    /// What `Discovery` children carried before they took their run's trigger; still read
+    /// from older histories, no longer written.
     Discovery,
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use temporalio_client::WorkflowStartOptions;
 use temporalio_common::{
-    HasWorkflowDefinition, WorkflowDefinition,
+    HasWorkflowDefinition, SignalDefinition, WorkflowDefinition,
     search_attributes::{SearchAttributeKey, SearchAttributes},
 };
 
@@ -65,6 +65,35 @@ workflow_contract!(
     SyncRepository, "SyncRepository", crate::sync::SyncInput => crate::sync::SyncOutput
 );
 
+/// Signal to `SyncRepository`: a registration row carrying the run's workflow id was just
+/// recorded. The api sends it with signal-with-start (`crate::registration::register`), so
+/// the row is answered by a new run, or by the open one, which finishes every unfinished
+/// registration of its workflow id again if one joined after it last did. A run cannot
+/// close with a signal it has not handled (Temporal rejects the completion), so no row is
+/// left queued however late it joins.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistrationJoined;
+
+impl RegistrationJoined {
+    /// The Temporal signal name.
+    pub const NAME: &'static str = "RegistrationJoined";
+}
+
+/// Payload of [`RegistrationJoined`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedRegistration {
+    /// `registration_requests.id` of the row that joined.
+    pub registration_id: uuid::Uuid,
+}
+
+impl SignalDefinition for RegistrationJoined {
+    type Workflow = SyncRepository;
+    type Input = JoinedRegistration;
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+}
+
 workflow_contract!(
     /// Scan one discovery source and sync what it finds; id
     /// [`crate::discovery::discovery_workflow_id`].
@@ -74,7 +103,9 @@ workflow_contract!(
 /// Search attribute with the repository (`owner/name`, lower case) a workflow works on.
 pub const REPOSITORY_ATTRIBUTE: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("SkilldexRepository");
-/// Search attribute with what started a workflow (`user`, `admin`, `schedule`, `discovery`).
+/// Search attribute with what started a workflow: `user` (a registration), `admin`, or
+/// `schedule`; a `Discovery` run's children carry the run's. Runs recorded before children
+/// took their run's trigger carry `discovery`.
 pub const TRIGGER_ATTRIBUTE: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("SkilldexTrigger");
 

@@ -225,3 +225,88 @@ fn client_needs_a_runtime() {
     let err = GithubClient::new(&settings).unwrap_err();
     assert!(matches!(err, GithubError::Config(_)), "{err:?}");
 }
+
+/// Object ids are git's (sha1 of the object), as GitHub reports them: a code search hit's
+/// `sha` is its blob id, a commit's `tree.sha` the id of its root tree.
+#[tokio::test]
+async fn blob_and_tree_ids_are_gits() {
+    let gh = FakeGithub::builder()
+        .repo(FakeRepo::from_files(
+            "gitids",
+            "skills",
+            vec![
+                ("a.txt", "hello\n", 0o644),
+                ("a/SKILL.md", "---\nname: a\n---\n", 0o644),
+                ("a/run.sh", "#!/bin/sh\n", 0o755),
+            ],
+        ))
+        .start()
+        .await;
+    let client = GithubClient::new(&gh.settings()).unwrap();
+    let hits = client
+        .search_code("filename:SKILL.md", 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(hits.items.len(), 1);
+    // `git hash-object a/SKILL.md`.
+    assert_eq!(
+        hits.items[0].sha,
+        "b1126cfb1dddefac1b84287be0848b1ba7b531f2"
+    );
+
+    let commit: serde_json::Value =
+        reqwest::get(format!("{}repos/gitids/skills/commits/HEAD", gh.base_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let files = gh.files("gitids", "skills");
+    assert_eq!(
+        commit["commit"]["tree"]["sha"],
+        fake_github::git_tree_sha(&files)
+    );
+    // `git write-tree` of the same three files.
+    assert_eq!(
+        commit["commit"]["tree"]["sha"],
+        "ba7678921a732d3ebb7b56d7b0e7313b2b823d9f"
+    );
+}
+
+/// `GET /rate_limit` reports what the `x-ratelimit-*` headers count, and is itself free.
+#[tokio::test]
+async fn rate_limit_status_matches_the_headers() {
+    let gh = FakeGithub::builder()
+        .repo(FakeRepo::from_files(
+            "ratelimit",
+            "skills",
+            vec![("s/SKILL.md", skill("s"), 0o644)],
+        ))
+        .start()
+        .await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| http.get(format!("{}{path}", gh.base_url())).send();
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(get("repos/ratelimit/skills").await.unwrap());
+    }
+    let last = last.unwrap();
+    let header = |name: &str| -> u64 { last.headers()[name].to_str().unwrap().parse().unwrap() };
+    assert_eq!(header("x-ratelimit-used"), 3);
+    assert_eq!(header("x-ratelimit-remaining"), 4997);
+    let reset = header("x-ratelimit-reset");
+    get("search/repositories?q=ratelimit").await.unwrap();
+
+    for _ in 0..2 {
+        let status: serde_json::Value = get("rate_limit").await.unwrap().json().await.unwrap();
+        let core = &status["resources"]["core"];
+        assert_eq!(core["used"], 3, "{status}");
+        assert_eq!(core["remaining"], 4997, "{status}");
+        assert_eq!(core["limit"], 5000);
+        assert_eq!(core["reset"], reset, "one window, one reset time");
+        assert_eq!(status["rate"], *core);
+        assert_eq!(status["resources"]["search"]["used"], 1, "{status}");
+        assert_eq!(status["resources"]["search"]["remaining"], 29);
+        assert_eq!(status["resources"]["code_search"]["used"], 0);
+    }
+}

@@ -1346,3 +1346,71 @@ async fn registration_updates_never_regress() {
         0
     );
 }
+
+/// Discovery's view of the index: what `indexed_repos` reads, and `record_indexed_push`
+/// recording a push only for the indexed commit and never moving it back.
+#[tokio::test]
+async fn indexed_pushes_are_recorded_for_the_indexed_commit_only() {
+    let db = migrated_database().await;
+    let conn = &db.conn;
+    let indexed = repo("acme", "skills");
+    index_build(
+        conn,
+        &manifest(
+            meta("acme", "skills"),
+            commit(1),
+            vec![skill("a", "1", 1)],
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    index::mark_sync_failed(conn, &repo("ghost", "repo"), "not_found", "404")
+        .await
+        .unwrap();
+    let names = [
+        repo("ACME", "Skills"),
+        repo("nobody", "here"),
+        repo("ghost", "repo"),
+    ];
+    let state = index::indexed_repos(conn, &names).await.unwrap();
+    assert_eq!(state.len(), 3);
+    let acme = state[0].as_ref().expect("matched case-insensitively");
+    assert_eq!(acme.last_indexed_commit, Some(commit(1)));
+    assert_eq!(acme.indexed_pushed_at, None);
+    assert!(state[1].is_none(), "no row");
+    assert_eq!(
+        state[2].as_ref().map(|s| s.last_indexed_commit.clone()),
+        Some(None),
+        "a row that was never indexed"
+    );
+    assert!(index::indexed_repos(conn, &[]).await.unwrap().is_empty());
+
+    let t = |h: u32| Utc.with_ymd_and_hms(2026, 11, 30, h, 0, 0).unwrap();
+    // Another commit than the indexed one: nothing recorded.
+    assert!(
+        !index::record_indexed_push(conn, &indexed, &commit(2), t(10))
+            .await
+            .unwrap()
+    );
+    assert!(
+        index::record_indexed_push(conn, &indexed, &commit(1), t(10))
+            .await
+            .unwrap()
+    );
+    // An older push never replaces a newer one; a newer one does.
+    assert!(
+        !index::record_indexed_push(conn, &indexed, &commit(1), t(9))
+            .await
+            .unwrap()
+    );
+    let state = index::indexed_repos(conn, &names[..1]).await.unwrap();
+    assert_eq!(state[0].as_ref().unwrap().indexed_pushed_at, Some(t(10)));
+    assert!(
+        index::record_indexed_push(conn, &indexed, &commit(1), t(11))
+            .await
+            .unwrap()
+    );
+    let state = index::indexed_repos(conn, &names[..1]).await.unwrap();
+    assert_eq!(state[0].as_ref().unwrap().indexed_pushed_at, Some(t(11)));
+}

@@ -23,6 +23,8 @@ pub struct Model {
     pub interval_seconds: i32,
     /// Upper bound of repositories per run (`> 0` when set).
     pub max_repositories: Option<i32>,
+    /// `SyncRepository` children a run keeps going at once; CHECKed 1 to 20, default 4.
+    pub max_concurrency: i32,
     pub last_run_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_workflow_id: Option<String>,

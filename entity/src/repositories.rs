@@ -52,6 +52,9 @@ pub struct Model {
     /// code, message, file, line, field}`.
     #[sea_orm(column_type = "JsonBinary")]
     pub problems: Json,
+    /// A GitHub `pushed_at` the indexed commit is known to include (discovery skips the
+    /// repository while GitHub reports no later push); `None` when unknown.
+    pub indexed_pushed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,8 @@
 //! | `m20261123_000006_registrations` | `registration_requests` |
 //! | `m20261123_000007_accounts_and_audit` | `users`, `api_tokens`, `audit_log` |
 //! | `m20261125_000010_refresh_tokens` | `refresh_tokens` |
+//! | `m20261201_000002_repository_indexed_pushed_at` | `repositories.indexed_pushed_at` |
+//! | `m20261201_000003_discovery_max_concurrency` | `discovery_sources.max_concurrency` |
 //!
 //! Conventions every table follows:
 //! - ids are `uuid` with a `gen_random_uuid()` default (the application may supply its own,
@@ -39,6 +41,8 @@ mod m20261125_000010_refresh_tokens;
 mod m20261125_000011_repository_problems;
 mod m20261125_000012_skill_events_feed_order;
 mod m20261125_000013_plugin_source_repo;
+mod m20261201_000002_repository_indexed_pushed_at;
+mod m20261201_000003_discovery_max_concurrency;
 
 /// Every Skilldex migration, oldest first.
 pub struct Migrator;
@@ -60,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_repository_problems::Migration),
             Box::new(m20261125_000012_skill_events_feed_order::Migration),
             Box::new(m20261125_000013_plugin_source_repo::Migration),
+            Box::new(m20261201_000002_repository_indexed_pushed_at::Migration),
+            Box::new(m20261201_000003_discovery_max_concurrency::Migration),
         ]
     }
 }

@@ -128,6 +128,27 @@ async fn insert_repository(
     .expect("insert repository")
 }
 
+/// A minimal `repositories` row by SQL alone (works at any schema version); its id.
+async fn insert_repository_row(conn: &DatabaseConnection, owner: &str, name: &str) -> Row {
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "INSERT INTO repositories (owner, name) VALUES ($1, $2) RETURNING id",
+            [owner.into(), name.into()],
+        ))
+        .await
+        .expect("insert repository")
+        .expect("a returned id");
+    Row {
+        id: row.try_get("", "id").expect("id"),
+    }
+}
+
+/// The id of a row inserted by [`insert_repository_row`].
+struct Row {
+    id: uuid::Uuid,
+}
+
 async fn insert_skill(
     conn: &DatabaseConnection,
     repository_id: uuid::Uuid,
@@ -728,8 +749,9 @@ async fn plugin_sources_are_backfilled() {
         .await
         .expect("up to the one before");
 
-    let market = insert_repository(conn, "acme", "market").await;
-    let tools = insert_repository(conn, "Acme", "Tools").await;
+    // Raw inserts: the entity describes the newest schema, not this one.
+    let market = insert_repository_row(conn, "acme", "market").await;
+    let tools = insert_repository_row(conn, "Acme", "Tools").await;
     let exec = |sql: String| async move {
         conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
             .await

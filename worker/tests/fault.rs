@@ -9,8 +9,9 @@ use std::{
 use sea_orm::{ConnectionTrait, Statement};
 use sha2::{Digest, Sha256};
 use skilldex_core::{
+    config::S3Settings,
     storage::ObjectStore,
-    sync::{RepoName, SyncInput, SyncTrigger, archive_key},
+    sync::{BuildManifest, RepoName, SyncInput, SyncTrigger, archive_key},
     workflows::{SyncRepository, sync_start_options},
 };
 use skilldex_test_support::{
@@ -18,14 +19,19 @@ use skilldex_test_support::{
     migrated_database, s3_settings, scalar, temporal_settings, unique_owner,
 };
 use temporalio_client::WorkflowGetResultOptions;
+use temporalio_common::protos::temporal::api::{
+    enums::v1::PendingActivityState, history::v1::history_event::Attributes,
+};
 
 const SKILLS: usize = 120;
 
-/// A repository big enough that building it takes a few seconds in a debug build, so the
-/// kill lands inside the build activity.
+/// A repository big enough that building it takes a few seconds in a debug build. Its data
+/// is seeded by the owner, so no earlier run has stored its archives already.
 fn big_repo(owner: &str) -> FakeRepo {
     let mut files: Vec<(String, Vec<u8>, u32)> = Vec::new();
-    let mut seed: u64 = 0x5eed;
+    let mut seed: u64 = owner.bytes().fold(0x5eed_u64, |h, b| {
+        h.wrapping_mul(31).wrapping_add(u64::from(b))
+    }) | 1;
     for i in 0..SKILLS {
         let name = format!("skill-{i:03}");
         files.push((
@@ -68,9 +74,9 @@ fn spawn_worker(
     github: &str,
     queue: &str,
     work_dir: &std::path::Path,
+    s3: &S3Settings,
 ) -> WorkerProcess {
     let temporal = temporal_settings(queue);
-    let s3 = s3_settings();
     Command::new(env!("CARGO_BIN_EXE_skilldex-worker"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -104,7 +110,16 @@ async fn sigkill_mid_sync_then_restart_completes_without_duplicates() {
     let work_dir = tempfile::tempdir().unwrap();
     let github = fake.base_url().to_string();
 
-    let mut worker = spawn_worker(&db.url, &github, &queue, work_dir.path());
+    // A bucket of its own: afterwards it must hold exactly what the index names.
+    let mut s3 = s3_settings();
+    s3.bucket = format!(
+        "skilldex-fault-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let store = ObjectStore::new(&s3);
+    store.create_bucket().await.expect("create the test bucket");
+
+    let mut worker = spawn_worker(&db.url, &github, &queue, work_dir.path(), &s3);
     let client = skilldex_core::temporal::connect(
         &temporal_settings(&queue),
         "fault-test",
@@ -128,22 +143,31 @@ async fn sigkill_mid_sync_then_restart_completes_without_duplicates() {
         .await
         .unwrap();
 
-    // Wait until the sync is under way (repository marked syncing), then give the build
-    // activity a moment to get into the archive before killing the process outright.
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Wait until a worker has really started the build activity (Temporal reports it
+    // pending and started), then kill the process outright.
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let syncing = scalar(
-            &db.conn,
-            "SELECT count(*) FROM repositories WHERE sync_status = 'syncing'",
-        )
-        .await;
-        if syncing == 1 {
+        let description = handle
+            .describe(Default::default())
+            .await
+            .expect("describe the sync");
+        let building = description.raw().pending_activities.iter().any(|a| {
+            a.activity_type
+                .as_ref()
+                .is_some_and(|t| t.name.ends_with("build"))
+                && a.state == PendingActivityState::Started as i32
+                && a.attempt == 1
+        });
+        if building {
             break;
         }
-        assert!(Instant::now() < deadline, "the sync never started");
+        assert!(
+            Instant::now() < deadline,
+            "the build activity never started: {:?}",
+            description.raw().pending_activities
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
     worker.sigkill();
     assert_eq!(
         scalar(&db.conn, "SELECT count(*) FROM skill_versions").await,
@@ -153,7 +177,7 @@ async fn sigkill_mid_sync_then_restart_completes_without_duplicates() {
 
     // A new worker process picks the workflow up; the build activity is retried once its
     // heartbeat times out.
-    let worker = spawn_worker(&db.url, &github, &queue, work_dir.path());
+    let worker = spawn_worker(&db.url, &github, &queue, work_dir.path(), &s3);
     let output = tokio::time::timeout(
         Duration::from_secs(180),
         handle.get_result(WorkflowGetResultOptions::default()),
@@ -192,17 +216,36 @@ async fn sigkill_mid_sync_then_restart_completes_without_duplicates() {
         1
     );
 
-    // Every archive sits under the hash of its own bytes: a retry can reuse an object but
-    // never store the same content under a second key.
-    let store = ObjectStore::new(&s3_settings());
+    // The build that finished was a retry of the one the kill interrupted.
+    let events = handle
+        .fetch_history(Default::default())
+        .into_events()
+        .await
+        .expect("history");
+    let build_attempts: Vec<i32> = events
+        .iter()
+        .filter_map(|e| match &e.attributes {
+            Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        build_attempts.iter().any(|a| *a >= 2),
+        "the build ran again after the kill: attempts {build_attempts:?}"
+    );
+
+    // The bucket holds exactly one archive per version, each under the hash of its own
+    // bytes, and one build manifest: the killed attempt left no second copy, no object
+    // under another key, nothing unreferenced.
     let rows = db
         .conn
         .query_all_raw(Statement::from_string(
             db.conn.get_database_backend(),
-            "SELECT content_hash, archive_key FROM skill_versions ORDER BY content_hash LIMIT 10",
+            "SELECT content_hash, archive_key FROM skill_versions ORDER BY archive_key",
         ))
         .await
         .unwrap();
+    let mut referenced = Vec::new();
     for row in rows {
         let hash: String = row.try_get("", "content_hash").unwrap();
         let key: String = row.try_get("", "archive_key").unwrap();
@@ -213,5 +256,24 @@ async fn sigkill_mid_sync_then_restart_completes_without_duplicates() {
             .unwrap()
             .expect("archive stored");
         assert_eq!(hex::encode(Sha256::digest(&bytes)), hash);
+        referenced.push(key);
     }
+    let stored = store.list_keys("skills/").await.expect("list archives");
+    assert_eq!(stored.len(), SKILLS, "one object per version");
+    assert_eq!(stored, referenced, "no duplicate or orphaned archive");
+    let manifests = store
+        .list_keys("sync-manifests/")
+        .await
+        .expect("list manifests");
+    assert_eq!(
+        manifests,
+        [BuildManifest::key(&repo, &output.commit)],
+        "one manifest, for the synced commit"
+    );
+    assert_eq!(output.archives_uploaded + output.archives_reused, SKILLS);
+
+    for key in stored.iter().chain(&manifests) {
+        store.delete(key).await.expect("clean up");
+    }
+    store.delete_bucket().await.expect("drop the test bucket");
 }

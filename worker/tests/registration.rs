@@ -5,10 +5,11 @@ mod common;
 use std::time::Duration;
 
 use common::TestWorker;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use skilldex_core::{
     registration::{RegistrationError, register},
     sync::{RepoName, SyncTrigger},
+    workflows::{JoinedRegistration, RegistrationJoined, SyncRepository},
 };
 use skilldex_test_support::{
     fake_github::{FakeGithub, fixtures},
@@ -167,5 +168,209 @@ async fn registrations_start_one_sync_and_end_succeeded_or_failed() {
         "{refused:?}"
     );
 
+    worker.stop();
+}
+
+/// Waits until a statement `UPDATE registration_requests …` waits for a row lock.
+async fn blocked_update(db: &DatabaseConnection) {
+    for _ in 0..1200 {
+        let waiting = skilldex_test_support::scalar(
+            db,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE 'UPDATE registration_requests%'",
+        )
+        .await;
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the run never reached its registration update");
+}
+
+/// The race of a registration that joins a run which already recorded its registrations:
+/// the run's finishing statement has read the table (it waits here on a row lock the test
+/// holds) when the new row is recorded and the run is told (what `register` does for an
+/// open run: insert the row, then signal-with-start, which signals it). The run must not
+/// close before it has finished that row too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_joining_after_the_run_recorded_its_registrations_is_finished() {
+    let owner = unique_owner("late");
+    let fake = FakeGithub::builder()
+        .repo(fixtures::obra_superpowers().with_owner(&owner))
+        .start()
+        .await;
+    let db = migrated_database().await;
+    let queue = common::unique_queue();
+    let client = skilldex_core::temporal::connect(
+        &skilldex_test_support::temporal_settings(&queue),
+        "test-client",
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("connect to Temporal");
+    let repo = RepoName::new(owner.clone(), "superpowers").unwrap();
+
+    // The first registration starts the run; no worker polls yet.
+    let first = register(&db.conn, &client, &queue, &repo, SyncTrigger::User, None)
+        .await
+        .expect("register");
+    // Its row is `running` and locked, so the run's finishing UPDATE (and only it: the
+    // start of the run looks for `queued` rows) waits on it.
+    db.conn
+        .execute_raw(Statement::from_string(
+            db.conn.get_database_backend(),
+            format!(
+                "UPDATE registration_requests SET status = 'running', started_at = now() \
+                 WHERE id = '{}'",
+                first.id
+            ),
+        ))
+        .await
+        .unwrap();
+    let lock = db.conn.begin().await.unwrap();
+    lock.execute_raw(Statement::from_string(
+        lock.get_database_backend(),
+        format!(
+            "SELECT id FROM registration_requests WHERE id = '{}' FOR UPDATE",
+            first.id
+        ),
+    ))
+    .await
+    .unwrap();
+
+    let worker = common::TestWorker::start_on(db.settings(), fake.settings(), queue.clone());
+    blocked_update(&db.conn).await;
+
+    // A registration recorded now is not in the rows that statement updates.
+    let late = Uuid::new_v4();
+    db.conn
+        .execute_raw(Statement::from_sql_and_values(
+            db.conn.get_database_backend(),
+            "INSERT INTO registration_requests \
+             (id, repository_full_name, trigger, status, workflow_id) \
+             VALUES ($1, $2, 'user', 'queued', $3)",
+            [
+                late.into(),
+                repo.full_name().into(),
+                first.workflow_id.clone().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    client
+        .get_workflow_handle::<SyncRepository>(first.workflow_id.clone())
+        .signal(
+            RegistrationJoined,
+            JoinedRegistration {
+                registration_id: late,
+            },
+            Default::default(),
+        )
+        .await
+        .expect("signal the run");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    lock.commit().await.unwrap();
+
+    let done = finished(&db.conn, first.id).await;
+    assert_eq!(done.status, "succeeded", "{:?}", done.error);
+    let first_result = finished(&db.conn, first.id).await.result;
+    let done = finished(&db.conn, late).await;
+    assert_eq!(done.status, "succeeded", "{:?}", done.error);
+    assert!(done.repository_id.is_some());
+    // Answered by the same run, at the same commit. (When the signal lands after the last
+    // round, Temporal rejects the run's completion and the run replays its last workflow
+    // task, local activities included: the index step runs again, finds every version
+    // already there, and this row gets that second, all-unchanged summary.)
+    let result = done.result.expect("the run's result");
+    let first_result = first_result.expect("the first row's result");
+    assert_eq!(result["commit"], first_result["commit"], "{result}");
+    assert_eq!(
+        result["index"]["repository_id"], first_result["index"]["repository_id"],
+        "{result}"
+    );
+    let index = &result["index"];
+    assert_eq!(
+        index["new_versions"].as_u64().unwrap() + index["unchanged"].as_u64().unwrap(),
+        14,
+        "{result}"
+    );
+    assert_eq!(
+        skilldex_test_support::scalar(&db.conn, "SELECT count(*) FROM skill_versions").await,
+        14,
+        "one version per skill however often the index step ran"
+    );
+    assert_eq!(
+        skilldex_test_support::scalar(
+            &db.conn,
+            "SELECT count(*) FROM registration_requests WHERE status <> 'succeeded'"
+        )
+        .await,
+        0
+    );
+    worker.stop();
+}
+
+/// A run whose `mark_started` step keeps failing (the database refuses to mark the
+/// repository syncing) still finishes its registration: failed, with the error. The step
+/// is retried first (about four minutes of backoff), so this test mostly waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_mark_started_fails_the_registration_instead_of_leaving_it_queued() {
+    let owner = unique_owner("nostart");
+    let fake = FakeGithub::builder()
+        .repo(fixtures::obra_superpowers().with_owner(&owner))
+        .start()
+        .await;
+    let db = migrated_database().await;
+    for sql in [
+        "CREATE FUNCTION refuse_syncing() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'test: no space left on device'; END $$",
+        "CREATE TRIGGER refuse_syncing BEFORE INSERT OR UPDATE ON repositories \
+         FOR EACH ROW WHEN (NEW.sync_status = 'syncing') EXECUTE FUNCTION refuse_syncing()",
+    ] {
+        db.conn
+            .execute_raw(Statement::from_string(db.conn.get_database_backend(), sql))
+            .await
+            .expect(sql);
+    }
+    let worker = common::TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let repo = RepoName::new(owner.clone(), "superpowers").unwrap();
+    let registration = register(
+        &db.conn,
+        &client,
+        &worker.task_queue,
+        &repo,
+        SyncTrigger::User,
+        None,
+    )
+    .await
+    .expect("register");
+
+    let mut done = row(&db.conn, registration.id).await;
+    for _ in 0..(10 * 60 * 10) {
+        if done.status == "succeeded" || done.status == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        done = row(&db.conn, registration.id).await;
+    }
+    assert_eq!(done.status, "failed", "{:?}", done.error);
+    let error = done.error.unwrap_or_default();
+    assert!(error.starts_with("database: "), "{error}");
+    assert!(error.contains("no space left on device"), "{error}");
+    let kind: Option<String> = db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            db.conn.get_database_backend(),
+            "SELECT last_error_kind FROM repositories WHERE owner = $1",
+            [owner.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .expect("the failure is recorded on a repository row")
+        .try_get("", "last_error_kind")
+        .unwrap();
+    assert_eq!(kind.as_deref(), Some("database"));
     worker.stop();
 }

@@ -2,10 +2,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use common::TestWorker;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sha2::{Digest, Sha256};
 use skilldex_core::{
     storage::ObjectStore,
     sync::{RepoName, SyncInput, SyncOutput, SyncTrigger, archive_key},
@@ -67,6 +68,111 @@ async fn snapshot(db: &DatabaseConnection) -> Vec<i64> {
     out
 }
 
+/// What the corpus copies hold (`/work/shared/corpus`, read by hand, not by the code under
+/// test): every SKILL.md folder is a skill; a skill is invalid when its front matter breaks
+/// the Agent Skills spec (name equal to the folder, description at most 1,024 characters).
+struct CorpusRepo {
+    name: &'static str,
+    skills: usize,
+    /// Skill folder and the error code that keeps it from being published.
+    invalid: &'static [(&'static str, &'static str)],
+    marketplace: &'static str,
+    plugins: i64,
+}
+
+const ANTHROPICS: CorpusRepo = CorpusRepo {
+    name: "skills",
+    // skills/* (17) and template/.
+    skills: 18,
+    invalid: &[
+        // A 1,068-character description.
+        ("skills/claude-api", "description_too_long"),
+        // `name: template-skill` in folder `template`.
+        ("template", "name_mismatch"),
+    ],
+    marketplace: "anthropic-agent-skills",
+    plugins: 3,
+};
+
+const OBRA: CorpusRepo = CorpusRepo {
+    name: "superpowers",
+    skills: 14,
+    invalid: &[],
+    marketplace: "superpowers-dev",
+    plugins: 1,
+};
+
+/// `(path, has_errors, findings)` of every skill of a repository, by path.
+async fn stored_skills(
+    db: &DatabaseConnection,
+    owner: &str,
+    name: &str,
+) -> Vec<(String, bool, serde_json::Value)> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT s.path, s.has_errors, s.findings FROM skills s \
+         JOIN repositories r ON r.id = s.repository_id \
+         WHERE r.owner = $1 AND r.name = $2 ORDER BY s.path",
+        [owner.into(), name.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "path").unwrap(),
+            r.try_get("", "has_errors").unwrap(),
+            r.try_get("", "findings").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// `(content_hash, archive_key)` of every version of a repository's skills.
+async fn stored_versions(
+    db: &DatabaseConnection,
+    owner: &str,
+    name: &str,
+) -> Vec<(String, String)> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT v.content_hash, v.archive_key FROM skill_versions v \
+         JOIN skills s ON s.id = v.skill_id JOIN repositories r ON r.id = s.repository_id \
+         WHERE r.owner = $1 AND r.name = $2 ORDER BY v.content_hash",
+        [owner.into(), name.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "content_hash").unwrap(),
+            r.try_get("", "archive_key").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// Downloads an archive and checks it is what its content hash says.
+async fn assert_downloadable(store: &ObjectStore, hash: &str) {
+    let bytes = store
+        .get_bytes(&archive_key(hash))
+        .await
+        .unwrap_or_else(|e| panic!("GET {}: {e}", archive_key(hash)))
+        .unwrap_or_else(|| panic!("{} is not stored", archive_key(hash)));
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), hash, "bytes of {hash}");
+}
+
+fn codes(findings: &serde_json::Value) -> Vec<String> {
+    findings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["severity"] == "error")
+        .filter_map(|f| f["code"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corpus_repositories_publish_resync_change_and_remove() {
     let anthropics = unique_owner("anthropics");
@@ -81,40 +187,72 @@ async fn corpus_repositories_publish_resync_change_and_remove() {
     let client = worker.client().await;
     let store = ObjectStore::new(&s3_settings());
 
-    // First sync of both corpus repositories publishes every valid skill.
+    // First sync of both corpus repositories publishes exactly the valid skills.
     let mut first = Vec::new();
-    for (owner, name) in [
-        (anthropics.as_str(), "skills"),
-        (obra.as_str(), "superpowers"),
-    ] {
+    for (owner, expected) in [(anthropics.as_str(), &ANTHROPICS), (obra.as_str(), &OBRA)] {
+        let name = expected.name;
         let repo = RepoName::new(owner, name).unwrap();
         let output = sync(&client, &worker.task_queue, &repo)
             .await
             .expect("first sync");
         assert!(!output.up_to_date);
+        let valid = expected.skills - expected.invalid.len();
         let index = output.index.clone().expect("indexed");
-        let valid = output.skills.iter().filter(|s| s.errors == 0).count();
-        assert!(valid > 0, "{owner}/{name} has valid skills");
-        assert_eq!(index.new_versions, valid, "{owner}/{name}: {output:#?}");
-        for skill in output.skills.iter().filter(|s| s.errors == 0) {
-            let hash = skill
-                .content_hash
-                .as_deref()
-                .expect("valid skills are packaged");
-            assert!(
-                store.exists(&archive_key(hash)).await.unwrap(),
-                "archive of {}",
-                skill.path
-            );
+        assert_eq!(index.skills, expected.skills, "{owner}/{name}: {index:?}");
+        assert_eq!(index.new_versions, valid, "{owner}/{name}: {index:?}");
+        assert_eq!(
+            index.invalid,
+            expected.invalid.len(),
+            "{owner}/{name}: {index:?}"
+        );
+
+        // What the index holds, not what the workflow said.
+        let skills = stored_skills(&db.conn, owner, name).await;
+        assert_eq!(skills.len(), expected.skills, "{owner}/{name}: {skills:?}");
+        let invalid: Vec<(String, Vec<String>)> = skills
+            .iter()
+            .filter(|(_, has_errors, _)| *has_errors)
+            .map(|(path, _, findings)| (path.clone(), codes(findings)))
+            .collect();
+        assert_eq!(
+            invalid.len(),
+            expected.invalid.len(),
+            "{owner}/{name}: {invalid:?}"
+        );
+        for ((path, codes), (want_path, want_code)) in invalid.iter().zip(expected.invalid) {
+            assert_eq!(path, want_path);
+            assert!(codes.iter().any(|c| c == want_code), "{path}: {codes:?}");
         }
+        let versions = stored_versions(&db.conn, owner, name).await;
+        assert_eq!(versions.len(), valid, "one version per valid skill");
+        for (hash, key) in &versions {
+            assert_eq!(key, &archive_key(hash));
+            assert_downloadable(&store, hash).await;
+        }
+        assert_eq!(
+            scalar(
+                &db.conn,
+                &format!(
+                    "SELECT count(*) FROM plugins p JOIN marketplaces m ON m.id = p.marketplace_id \
+                     JOIN repositories r ON r.id = m.repository_id \
+                     WHERE r.owner = '{owner}' AND m.name = '{}'",
+                    expected.marketplace
+                )
+            )
+            .await,
+            expected.plugins,
+            "{owner}/{name}: marketplace and plugins"
+        );
         first.push((repo, output));
     }
-    let published = scalar(&db.conn, "SELECT count(*) FROM skill_versions").await;
-    let files = scalar(&db.conn, "SELECT count(*) FROM skill_files").await;
-    assert!(files >= published, "every version lists its files");
     assert_eq!(
         scalar(&db.conn, "SELECT count(*) FROM repositories WHERE sync_status = 'succeeded' AND last_indexed_commit IS NOT NULL").await,
         2
+    );
+    let published = scalar(&db.conn, "SELECT count(*) FROM skill_versions").await;
+    assert_eq!(
+        published as usize,
+        ANTHROPICS.skills - ANTHROPICS.invalid.len() + OBRA.skills
     );
 
     // An unchanged resync makes one GitHub call and writes nothing.
@@ -155,19 +293,35 @@ async fn corpus_repositories_publish_resync_change_and_remove() {
     let index = output.index.expect("indexed");
     assert_eq!(index.new_versions, 1, "only the changed skill: {index:?}");
     let old_hash = changed.content_hash.clone().unwrap();
-    assert!(
-        store.exists(&archive_key(&old_hash)).await.unwrap(),
-        "old archive kept"
-    );
-    assert_eq!(
-        scalar(
-            &db.conn,
-            &format!("SELECT count(*) FROM skill_versions WHERE content_hash = '{old_hash}'")
-        )
-        .await,
-        1,
-        "old version row kept"
-    );
+    let latest: Vec<(String, String)> = db
+        .conn
+        .query_all_raw(Statement::from_sql_and_values(
+            db.conn.get_database_backend(),
+            "SELECT v.content_hash, l.content_hash AS latest FROM skill_versions v \
+             JOIN skills s ON s.id = v.skill_id \
+             JOIN skill_versions l ON l.id = s.latest_version_id \
+             JOIN repositories r ON r.id = s.repository_id \
+             WHERE r.owner = $1 AND s.path = $2 ORDER BY v.published_at",
+            [repo.owner.clone().into(), changed.path.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "content_hash").unwrap(),
+                r.try_get("", "latest").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(latest.len(), 2, "old and new version rows: {latest:?}");
+    assert_eq!(latest[0].0, old_hash, "the old version row is kept");
+    let new_hash = latest[1].0.clone();
+    assert_ne!(new_hash, old_hash);
+    assert_eq!(latest[0].1, new_hash, "the new version is the latest");
+    // Both archives download with the bytes their hashes name.
+    assert_downloadable(&store, &old_hash).await;
+    assert_downloadable(&store, &new_hash).await;
 
     // A deleted skill is marked removed, never deleted.
     fake.remove_file(&repo.owner, &repo.name, &changed.path);
@@ -191,6 +345,17 @@ async fn corpus_repositories_publish_resync_change_and_remove() {
     worker.stop();
 }
 
+/// How a hostile fixture's sync ends.
+#[derive(Debug, Clone, Copy)]
+enum Hostile {
+    /// The sync fails with this `repositories.last_error_kind`.
+    Fails(&'static str),
+    /// The sync succeeds with this code among `repositories.problems`.
+    Problem(&'static str),
+    /// The sync succeeds; this skill has this error finding and is not published.
+    SkillError(&'static str, &'static str),
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_serving() {
     let hostile_owner = unique_owner("hostile");
@@ -212,6 +377,40 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
     let worker = TestWorker::start(db.settings(), fake.settings());
     let client = worker.client().await;
 
+    // Each fixture's outcome, pinned: archives the extraction refuses fail the sync with
+    // `invalid_archive` on the repository; entries that are skipped (links, devices) are
+    // repository problems of a successful sync; bad SKILL.md files are findings of their
+    // skill, which is not published.
+    let expected: BTreeMap<&str, Hostile> = BTreeMap::from([
+        ("path-traversal", Hostile::Fails("invalid_archive")),
+        ("absolute-path", Hostile::Fails("invalid_archive")),
+        ("gzip-bomb", Hostile::Fails("invalid_archive")),
+        ("many-files", Hostile::Fails("invalid_archive")),
+        ("deep-path", Hostile::Fails("invalid_archive")),
+        ("symlink-escape", Hostile::Problem("archive_entry_skipped")),
+        (
+            "symlink-relative-escape",
+            Hostile::Problem("archive_entry_skipped"),
+        ),
+        ("hardlink-escape", Hostile::Problem("archive_entry_skipped")),
+        ("device-file", Hostile::Problem("archive_entry_skipped")),
+        (
+            "broken-yaml",
+            Hostile::SkillError("skills/broken-yaml", "front_matter_invalid_yaml"),
+        ),
+        (
+            "huge-skill-md",
+            Hostile::SkillError("skills/huge", "skill_md_too_large"),
+        ),
+    ]);
+    let mut fixture_names: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+    fixture_names.sort();
+    assert_eq!(
+        fixture_names,
+        expected.keys().copied().collect::<Vec<_>>(),
+        "every hostile fixture has a pinned outcome"
+    );
+
     for (owner, name) in &names {
         let repo = RepoName::new(owner.clone(), name.clone()).unwrap();
         let result = sync(&client, &worker.task_queue, &repo).await;
@@ -219,34 +418,65 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
             .conn
             .query_one_raw(Statement::from_sql_and_values(
                 db.conn.get_database_backend(),
-                "SELECT sync_status, last_error_kind, last_error FROM repositories WHERE lower(owner) = lower($1) AND lower(name) = lower($2)",
+                "SELECT sync_status, last_error_kind, last_error, problems FROM repositories \
+                 WHERE lower(owner) = lower($1) AND lower(name) = lower($2)",
                 [owner.clone().into(), name.clone().into()],
             ))
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{repo}: no repository row"));
         let status: String = row.try_get("", "sync_status").unwrap();
-        match result {
-            // Content problems inside a sound archive are findings, not failures.
-            Ok(output) => {
-                assert_eq!(status, "succeeded", "{repo}");
-                assert!(
-                    output.skills.iter().any(|s| s.errors > 0) || !output.problems.is_empty(),
-                    "{repo} synced without any finding: {output:#?}"
-                );
-            }
-            Err(error) => {
+        let kind: Option<String> = row.try_get("", "last_error_kind").unwrap();
+        let message: Option<String> = row.try_get("", "last_error").unwrap();
+        let problems: serde_json::Value = row.try_get("", "problems").unwrap();
+        let skills = stored_skills(&db.conn, owner, name).await;
+        let versions = stored_versions(&db.conn, owner, name).await;
+        match expected[name.as_str()] {
+            Hostile::Fails(want) => {
+                let error = result.expect_err(&format!("{repo} must fail"));
                 assert_eq!(status, "failed", "{repo}: {error}");
-                let kind: Option<String> = row.try_get("", "last_error_kind").unwrap();
-                let message: Option<String> = row.try_get("", "last_error").unwrap();
-                assert!(
-                    matches!(kind.as_deref(), Some("invalid_archive" | "too_large")),
-                    "{repo}: kind {kind:?}, message {message:?}"
-                );
+                assert_eq!(kind.as_deref(), Some(want), "{repo}: {message:?}");
                 assert!(
                     message.is_some_and(|m| !m.is_empty()),
                     "{repo}: readable error"
                 );
+                assert!(skills.is_empty(), "{repo}: nothing indexed: {skills:?}");
+            }
+            Hostile::Problem(code) => {
+                let output = result.unwrap_or_else(|e| panic!("{repo} must sync: {e}"));
+                assert_eq!(status, "succeeded", "{repo}");
+                assert_eq!(kind, None, "{repo}");
+                let stored: Vec<&str> = problems
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["code"].as_str())
+                    .collect();
+                assert!(stored.contains(&code), "{repo}: problems {problems}");
+                assert!(
+                    output.problems.iter().any(|p| p.code == code),
+                    "{repo}: {output:#?}"
+                );
+                // Only the sound skill is there, and published.
+                let paths: Vec<&str> = skills.iter().map(|(p, _, _)| p.as_str()).collect();
+                assert_eq!(paths, ["skills/ok"], "{repo}");
+                assert_eq!(versions.len(), 1, "{repo}");
+            }
+            Hostile::SkillError(path, code) => {
+                result.unwrap_or_else(|e| panic!("{repo} must sync: {e}"));
+                assert_eq!(status, "succeeded", "{repo}");
+                assert_eq!(kind, None, "{repo}");
+                let (_, has_errors, findings) = skills
+                    .iter()
+                    .find(|(p, _, _)| p == path)
+                    .unwrap_or_else(|| panic!("{repo}: no skill {path}: {skills:?}"));
+                assert!(*has_errors, "{repo}: {path}");
+                assert!(
+                    codes(findings).iter().any(|c| c == code),
+                    "{repo}: {path}: {findings}"
+                );
+                let valid = skills.iter().filter(|(_, e, _)| !e).count();
+                assert_eq!(versions.len(), valid, "{repo}: only valid skills publish");
             }
         }
     }

@@ -43,7 +43,10 @@ pub use fixtures::{
     valid_skill_md,
 };
 use repo::{Content, collect_files};
-pub use repo::{FakeFile, FakeRepo, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, RepoSettings};
+pub use repo::{
+    FakeFile, FakeRepo, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, RepoSettings, git_blob_sha,
+    git_tree_sha,
+};
 use server::{Fault, Inner, Shared};
 
 /// One request the fake served, in arrival order.
@@ -283,6 +286,22 @@ impl FakeGithub {
             .find_mut(owner, name)
             .unwrap_or_else(|| panic!("fake GitHub has no repository {owner}/{name}"));
         repo.commit(Content::RawArchive(tar_gz.into()))
+    }
+
+    /// Sets the repository's `pushed_at` (GitHub's time of the last push), as if that push
+    /// had happened at `at`: lets tests play a push that is minutes old without waiting.
+    /// Commits made afterwards move it to their own time again.
+    pub fn set_pushed_at(&self, owner: &str, name: &str, at: chrono::DateTime<chrono::Utc>) {
+        let mut inner = self.shared.lock();
+        let repo = inner
+            .find_mut(owner, name)
+            .unwrap_or_else(|| panic!("fake GitHub has no repository {owner}/{name}"));
+        repo.pushed_at = chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at);
+    }
+
+    /// GitHub's `pushed_at` of the repository (whole seconds, like GitHub's).
+    pub fn pushed_at(&self, owner: &str, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.shared.lock().find(owner, name).map(|r| r.pushed_at)
     }
 
     /// Changes metadata (stars, topics, archived...) without a new commit.

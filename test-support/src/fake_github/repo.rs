@@ -6,7 +6,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 /// Git mode of a regular file.
@@ -102,6 +105,78 @@ impl Content {
             _ => &[],
         }
     }
+}
+
+/// Git's object id of a blob: sha1 of `blob {len}\0{content}` (what GitHub reports as a
+/// file's `sha`, e.g. in code search results). For a symlink the content is its target.
+pub fn git_blob_sha(content: &[u8]) -> String {
+    hex::encode(git_blob_id(content))
+}
+
+fn git_blob_id(content: &[u8]) -> [u8; 20] {
+    git_object_id("blob", content)
+}
+
+fn git_object_id(kind: &str, body: &[u8]) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(format!("{kind} {}\0", body.len()).as_bytes());
+    h.update(body);
+    h.finalize().into()
+}
+
+/// Git's object id of the root tree of `files` (nested trees for folders), as `git
+/// write-tree` computes it: entries `{mode} {name}\0{20-byte id}`, sorted by name with
+/// folder names compared as if they ended in `/`. An empty list is git's empty tree.
+pub fn git_tree_sha(files: &[FakeFile]) -> String {
+    let entries: Vec<(&str, &FakeFile)> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    hex::encode(tree_id(&entries))
+}
+
+/// Id of the tree holding `entries`, whose paths are relative to that tree.
+fn tree_id(entries: &[(&str, &FakeFile)]) -> [u8; 20] {
+    enum Node<'a> {
+        File(&'a FakeFile),
+        Dir(Vec<(&'a str, &'a FakeFile)>),
+    }
+    let mut nodes: BTreeMap<&str, Node> = BTreeMap::new();
+    for &(path, file) in entries {
+        match path.split_once('/') {
+            None => {
+                nodes.insert(path, Node::File(file));
+            }
+            Some((dir, rest)) => {
+                let node = nodes.entry(dir).or_insert_with(|| Node::Dir(Vec::new()));
+                if let Node::Dir(children) = node {
+                    children.push((rest, file));
+                }
+            }
+        }
+    }
+    // Git orders a folder `a` as `a/`: after `a.txt`, before `a0`.
+    let mut sorted: Vec<(Vec<u8>, &str, Node)> = nodes
+        .into_iter()
+        .map(|(name, node)| {
+            let mut key = name.as_bytes().to_vec();
+            if matches!(node, Node::Dir(_)) {
+                key.push(b'/');
+            }
+            (key, name, node)
+        })
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut body = Vec::new();
+    for (_, name, node) in sorted {
+        let (mode, id) = match node {
+            Node::File(f) => (format!("{:o}", f.mode), git_blob_id(&f.content)),
+            Node::Dir(children) => ("40000".to_string(), tree_id(&children)),
+        };
+        body.extend_from_slice(mode.as_bytes());
+        body.push(b' ');
+        body.extend_from_slice(name.as_bytes());
+        body.push(0);
+        body.extend_from_slice(&id);
+    }
+    git_object_id("tree", &body)
 }
 
 /// Metadata GitHub reports for a repository (what "Get a repository" shows).
@@ -378,6 +453,36 @@ mod tests {
         assert_eq!(a.head_sha(), b.head_sha());
         assert_ne!(a.head_sha(), c.head_sha());
         assert_eq!(a.head_sha().len(), 40);
+    }
+
+    #[test]
+    fn object_ids_are_gits() {
+        // `git hash-object` of an empty file and of "hello\n".
+        assert_eq!(
+            git_blob_sha(b""),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+        assert_eq!(
+            git_blob_sha(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        // git's empty tree.
+        assert_eq!(
+            git_tree_sha(&[]),
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
+        // `git write-tree` of this tree (files, an executable, a symlink, a folder whose
+        // name sorts differently with its implicit `/`), as git computes it.
+        let files = vec![
+            FakeFile::new("a.txt", "hello\n", 0o644),
+            FakeFile::new("a/SKILL.md", "---\nname: a\n---\n", 0o644),
+            FakeFile::new("a/run.sh", "#!/bin/sh\n", 0o755),
+            FakeFile::new("link", "a.txt", MODE_SYMLINK),
+        ];
+        assert_eq!(
+            git_tree_sha(&files),
+            "30c751462c4561be9a99fcef6b5efad2482944ae"
+        );
     }
 
     #[test]

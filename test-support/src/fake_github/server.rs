@@ -8,7 +8,7 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
     time::Duration,
 };
 
@@ -28,7 +28,7 @@ use url::Url;
 use super::{
     RecordedRequest,
     archive::{archive_prefix, stream_gzip_bomb, stream_tree_archive},
-    repo::{Content, FakeFile, FakeRepo, RepoSettings},
+    repo::{Content, FakeFile, FakeRepo, RepoSettings, git_blob_sha, git_tree_sha},
 };
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -39,6 +39,25 @@ pub(crate) struct Commit {
     pub sha: String,
     pub content: Content,
     pub time: DateTime<Utc>,
+    /// Git's id of the root tree, computed when first asked for (large trees are slow).
+    tree: OnceLock<String>,
+}
+
+impl Commit {
+    pub fn new(sha: String, content: Content, time: DateTime<Utc>) -> Self {
+        Self {
+            sha,
+            content,
+            time,
+            tree: OnceLock::new(),
+        }
+    }
+
+    /// Git's id of the commit's root tree (git's empty tree for hand-built archives, which
+    /// have no tree of their own).
+    pub fn tree_sha(&self) -> &str {
+        self.tree.get_or_init(|| git_tree_sha(self.content.files()))
+    }
 }
 
 #[derive(Debug)]
@@ -64,11 +83,7 @@ impl RepoEntry {
         let commit = match self.commits.get(&sha) {
             Some(existing) => existing.clone(),
             None => {
-                let c = Arc::new(Commit {
-                    sha: sha.clone(),
-                    content,
-                    time: now_secs(),
-                });
+                let c = Arc::new(Commit::new(sha.clone(), content, now_secs()));
                 self.commits.insert(sha.clone(), c.clone());
                 self.pushed_at = c.time;
                 c
@@ -122,10 +137,77 @@ pub(crate) struct Inner {
     pub faults: VecDeque<Fault>,
     pub require_auth_for_code_search: bool,
     pub next_id: u64,
-    pub used: HashMap<&'static str, u64>,
+    /// Requests counted per rate-limit resource (`core`, `search`, `code_search`).
+    pub windows: HashMap<&'static str, Window>,
+}
+
+/// One rate-limit window of a resource: requests counted since it opened, and when it
+/// resets (epoch seconds). A request after the reset opens a new window, as on GitHub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub used: u64,
+    pub reset: i64,
+}
+
+/// A resource's standing as both the `x-ratelimit-*` headers and `GET /rate_limit` report
+/// it. The fake never runs out by itself (`rate_limit_next` is for that): `used` stops one
+/// short of the limit, so `used + remaining == limit` always holds, as on GitHub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RateStatus {
+    pub limit: u64,
+    pub used: u64,
+    pub remaining: u64,
+    pub reset: i64,
+}
+
+impl RateStatus {
+    fn of(resource: &str, window: Option<Window>, now: i64) -> Self {
+        let limit = limit_of(resource);
+        let (counted, reset) = match window {
+            Some(w) if now < w.reset => (w.used, w.reset),
+            _ => (0, now + window_secs(resource)),
+        };
+        let used = counted.min(limit - 1);
+        Self {
+            limit,
+            used,
+            remaining: limit - used,
+            reset,
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "limit": self.limit,
+            "used": self.used,
+            "remaining": self.remaining,
+            "reset": self.reset,
+        })
+    }
 }
 
 impl Inner {
+    /// Counts one request against `resource` and returns its standing after it.
+    fn count(&mut self, resource: &'static str, now: i64) -> RateStatus {
+        let window = self.windows.entry(resource).or_insert(Window {
+            used: 0,
+            reset: now + window_secs(resource),
+        });
+        if now >= window.reset {
+            *window = Window {
+                used: 0,
+                reset: now + window_secs(resource),
+            };
+        }
+        window.used += 1;
+        RateStatus::of(resource, Some(*window), now)
+    }
+
+    /// The standing of `resource` without counting a request.
+    fn status(&self, resource: &str, now: i64) -> RateStatus {
+        RateStatus::of(resource, self.windows.get(resource).copied(), now)
+    }
+
     pub fn find(&self, owner: &str, name: &str) -> Option<&RepoEntry> {
         self.repos
             .iter()
@@ -147,11 +229,7 @@ impl Inner {
         let id = repo.settings.id.unwrap_or(100_000 + self.next_id);
         let now = now_secs();
         let sha = repo.content.sha();
-        let commit = Arc::new(Commit {
-            sha: sha.clone(),
-            content: repo.content,
-            time: now,
-        });
+        let commit = Arc::new(Commit::new(sha.clone(), repo.content, now));
         self.repos.push(RepoEntry {
             owner: repo.owner,
             name: repo.name,
@@ -222,37 +300,55 @@ async fn record_and_inject(
         authorization: header(req.headers(), header::AUTHORIZATION),
         accept: header(req.headers(), header::ACCEPT),
     };
-    let resource = resource_of(&recorded.path);
-    let (fault, used) = {
+    let (fault, status) = {
         let mut inner = shared.lock();
-        inner.requests.push(recorded);
-        let used = inner.used.entry(resource).or_insert(0);
-        *used += 1;
-        let used = *used;
-        (inner.faults.pop_front(), used)
+        inner.requests.push(recorded.clone());
+        let now = Utc::now().timestamp();
+        let status = match Counted::of(&recorded.path) {
+            Counted::Yes(resource) => Some((resource, inner.count(resource, now))),
+            // GitHub: "Accessing this endpoint does not count against your REST API rate
+            // limit"; it still reports the core standing in its headers.
+            Counted::RateLimit => Some(("core", inner.status("core", now))),
+            Counted::No => None,
+        };
+        (inner.faults.pop_front(), status)
     };
     let mut resp = match fault {
         Some(fault) => fault_response(fault),
         None => next.run(req).await,
     };
-    if resource != "archive" {
-        add_rate_headers(resp.headers_mut(), resource, used);
+    if let Some((resource, status)) = status {
+        add_rate_headers(resp.headers_mut(), resource, status);
     }
     resp
 }
 
-fn resource_of(path: &str) -> &'static str {
-    if path.starts_with("/_archive/") {
-        "archive"
-    } else if path.starts_with("/search/code") {
-        "code_search"
-    } else if path.starts_with("/search/") {
-        "search"
-    } else {
-        "core"
+/// Which rate-limit resource a request counts against.
+enum Counted {
+    Yes(&'static str),
+    /// `GET /rate_limit`: free.
+    RateLimit,
+    /// Archive downloads from the redirect target (codeload's role, not the API).
+    No,
+}
+
+impl Counted {
+    fn of(path: &str) -> Self {
+        if path.starts_with("/_archive/") {
+            Self::No
+        } else if path == "/rate_limit" {
+            Self::RateLimit
+        } else if path.starts_with("/search/code") {
+            Self::Yes("code_search")
+        } else if path.starts_with("/search/") {
+            Self::Yes("search")
+        } else {
+            Self::Yes("core")
+        }
     }
 }
 
+/// Requests per window, GitHub's numbers for an authenticated client.
 fn limit_of(resource: &str) -> u64 {
     match resource {
         "code_search" => 10,
@@ -261,15 +357,18 @@ fn limit_of(resource: &str) -> u64 {
     }
 }
 
-fn add_rate_headers(h: &mut HeaderMap, resource: &'static str, used: u64) {
-    let limit = limit_of(resource);
-    // Never reports 0 on its own: running out is what `rate_limit_next` is for.
-    let remaining = limit.saturating_sub(used).max(1);
-    let reset = Utc::now().timestamp() + if resource == "core" { 3600 } else { 60 };
-    h.entry("x-ratelimit-limit").or_insert(num(limit));
-    h.entry("x-ratelimit-remaining").or_insert(num(remaining));
-    h.entry("x-ratelimit-reset").or_insert(num(reset));
-    h.entry("x-ratelimit-used").or_insert(num(used.min(limit)));
+/// Window length in seconds: an hour for `core`, a minute for the searches.
+fn window_secs(resource: &str) -> i64 {
+    if resource == "core" { 3600 } else { 60 }
+}
+
+fn add_rate_headers(h: &mut HeaderMap, resource: &'static str, status: RateStatus) {
+    // Injected rate limits set their own headers; those win.
+    h.entry("x-ratelimit-limit").or_insert(num(status.limit));
+    h.entry("x-ratelimit-remaining")
+        .or_insert(num(status.remaining));
+    h.entry("x-ratelimit-reset").or_insert(num(status.reset));
+    h.entry("x-ratelimit-used").or_insert(num(status.used));
     h.entry("x-ratelimit-resource")
         .or_insert(HeaderValue::from_static(resource));
 }
@@ -505,12 +604,7 @@ fn repo_json(shared: &Shared, r: &RepoEntry) -> Value {
 fn commit_json(shared: &Shared, r: &RepoEntry, c: &Commit) -> Value {
     let full = r.full_name();
     let sha = &c.sha;
-    let tree_sha = {
-        // Any stable 40-hex id different from the commit's.
-        let mut t: String = sha.chars().rev().collect();
-        t.truncate(40);
-        t
-    };
+    let tree_sha = c.tree_sha();
     let person =
         json!({ "name": "Fake GitHub", "email": "fake@skilldex.invalid", "date": ts(c.time) });
     json!({
@@ -707,12 +801,19 @@ async fn archive(
         .into_response()
 }
 
-async fn rate_limit() -> Response {
-    let reset = Utc::now().timestamp() + 3600;
-    let r = |limit: u64| json!({ "limit": limit, "used": 0, "remaining": limit, "reset": reset });
+/// "Get rate limit status for the authenticated user": the same standing the headers
+/// report, per resource (`rate` is GitHub's deprecated copy of `core`).
+async fn rate_limit(State(shared): State<Arc<Shared>>) -> Response {
+    let inner = shared.lock();
+    let now = Utc::now().timestamp();
+    let core = inner.status("core", now).json();
     Json(json!({
-        "resources": { "core": r(5000), "search": r(30), "code_search": r(10) },
-        "rate": r(5000)
+        "resources": {
+            "core": core,
+            "search": inner.status("search", now).json(),
+            "code_search": inner.status("code_search", now).json(),
+        },
+        "rate": core
     }))
     .into_response()
 }
@@ -1034,18 +1135,10 @@ fn code_matches(query: &SearchQuery, f: &FakeFile) -> bool {
     filename_ok && ext_ok && path_ok && words_ok
 }
 
-fn blob_sha(f: &FakeFile) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(format!("blob {}\0", f.content.len()).as_bytes());
-    h.update(&f.content);
-    hex::encode(h.finalize())[..40].to_string()
-}
-
 /// `code-search-result-item`.
 fn code_item_json(shared: &Shared, r: &RepoEntry, f: &FakeFile) -> Value {
     let full = r.full_name();
-    let sha = blob_sha(f);
+    let sha = git_blob_sha(&f.content);
     let name = f.path.rsplit('/').next().unwrap_or(&f.path);
     let encoded_path: String = f
         .path

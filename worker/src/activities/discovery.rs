@@ -1,17 +1,28 @@
 //! Activities of `Discovery`: one page of a discovery source per call (GitHub search, or the
 //! one repository of a marketplace source), the repositories an indexed marketplace's
-//! plugins come from, each filtered against the blacklist, and the run recorded on its
-//! `discovery_sources` row.
+//! plugins come from, each checked against the blacklist and the index, and the run
+//! recorded on its `discovery_sources` row.
 //!
-//! Payloads stay small: a page answers with repository names only. GitHub rate limits and
-//! outages fail the activity as retryable, with GitHub's delay when it gave one.
+//! A repository whose indexed commit is current is marked up to date, so the workflow
+//! starts no child for it: either the search's `pushed_at` is no later than one the index
+//! holds (no GitHub call), or GitHub's HEAD equals the indexed commit (one call, the one the
+//! child would have made). In the second case the `pushed_at` the search reported is
+//! recorded (`repositories.indexed_pushed_at`) once it is [settled], so the next run needs
+//! no call at all.
+//!
+//! Payloads stay small: a page answers with repository names and flags only. GitHub rate
+//! limits and outages fail the activity as retryable, with GitHub's delay when it gave one.
+//!
+//! [settled]: skilldex_core::discovery::settled
 
 use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, stream};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde::{Deserialize, Serialize};
 use skilldex_core::{
-    discovery::DiscoveryKind,
+    discovery::{DiscoveryKind, Freshness, freshness, settled},
     github::{GithubClient, GithubError, MAX_PER_PAGE},
     index,
     sync::RepoName,
@@ -42,11 +53,17 @@ pub struct PageRequest {
     pub page: u32,
 }
 
+/// GitHub HEAD checks one page makes at once.
+const HEAD_CHECKS_AT_ONCE: usize = 8;
+
 /// A repository a source returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub repo: RepoName,
     pub blacklisted: bool,
+    /// Indexed at its current HEAD: no sync needed.
+    #[serde(default)]
+    pub up_to_date: bool,
 }
 
 /// One page, reduced to what the workflow needs.
@@ -96,16 +113,23 @@ fn db_failure(error: impl std::fmt::Display) -> ActivityError {
     retryable(failure_kind::DATABASE, error.to_string(), None)
 }
 
+/// A repository as a source reported it: its name and, from a repository search, when it
+/// was last pushed to.
+struct Found {
+    repo: RepoName,
+    pushed_at: Option<DateTime<Utc>>,
+}
+
 /// Keeps the first spelling of each repository (GitHub names are case-insensitive).
-fn push_distinct(seen: &mut BTreeSet<String>, out: &mut Vec<RepoName>, repo: RepoName) {
-    if seen.insert(repo.full_name().to_ascii_lowercase()) {
-        out.push(repo);
+fn push_distinct(seen: &mut BTreeSet<String>, out: &mut Vec<Found>, found: Found) {
+    if seen.insert(found.repo.full_name().to_ascii_lowercase()) {
+        out.push(found);
     }
 }
 
 #[activities]
 impl DiscoveryActivities {
-    /// Reads one page of the source and drops blacklisted repositories.
+    /// Reads one page of the source and marks blacklisted and up-to-date repositories.
     #[activity]
     pub async fn discover_page(
         self: Arc<Self>,
@@ -123,7 +147,8 @@ impl DiscoveryActivities {
                     .map_err(|e| github_failure(&e))?;
                 for item in &page.items {
                     if let Ok(repo) = RepoName::new(&item.owner, &item.name) {
-                        push_distinct(&mut seen, &mut found, repo);
+                        let pushed_at = item.pushed_at;
+                        push_distinct(&mut seen, &mut found, Found { repo, pushed_at });
                     }
                 }
                 page.next_page()
@@ -134,9 +159,11 @@ impl DiscoveryActivities {
                     .search_code(&input.query, input.page, MAX_PER_PAGE)
                     .await
                     .map_err(|e| github_failure(&e))?;
+                // Code search reports a "minimal repository", without `pushed_at`.
                 for hit in &page.items {
                     if let Ok(repo) = RepoName::new(&hit.repository.owner, &hit.repository.name) {
-                        push_distinct(&mut seen, &mut found, repo);
+                        let pushed_at = None;
+                        push_distinct(&mut seen, &mut found, Found { repo, pushed_at });
                     }
                 }
                 page.next_page()
@@ -154,24 +181,21 @@ impl DiscoveryActivities {
                         ),
                     )
                 })?;
-                found.push(repo);
+                found.push(Found {
+                    repo,
+                    pushed_at: None,
+                });
                 None
             }
         };
-        let mut out = DiscoveredPage {
+        Ok(DiscoveredPage {
+            repositories: self.classify(found).await?,
             next_page,
-            ..Default::default()
-        };
-        for repo in found {
-            let blacklisted = index::is_blacklisted(&self.db, &repo)
-                .await
-                .map_err(db_failure)?;
-            out.repositories.push(Candidate { repo, blacklisted });
-        }
-        Ok(out)
+        })
     }
 
-    /// The repositories the plugins of an indexed marketplace come from, blacklist marked.
+    /// The repositories the plugins of an indexed marketplace come from, blacklisted and
+    /// up-to-date ones marked.
     #[activity]
     pub async fn plugin_sources(
         self: Arc<Self>,
@@ -181,14 +205,14 @@ impl DiscoveryActivities {
         let repos = index::plugin_source_repositories(&self.db, &marketplace)
             .await
             .map_err(db_failure)?;
-        let mut out = Vec::with_capacity(repos.len());
-        for repo in repos {
-            let blacklisted = index::is_blacklisted(&self.db, &repo)
-                .await
-                .map_err(db_failure)?;
-            out.push(Candidate { repo, blacklisted });
-        }
-        Ok(out)
+        let found = repos
+            .into_iter()
+            .map(|repo| Found {
+                repo,
+                pushed_at: None,
+            })
+            .collect();
+        self.classify(found).await
     }
 
     /// Sets `last_run_at` and `last_workflow_id` on the source row (none for ad-hoc keys).
@@ -208,5 +232,74 @@ impl DiscoveryActivities {
             .await
             .map_err(db_failure)?;
         Ok(())
+    }
+}
+
+impl DiscoveryActivities {
+    /// Marks each repository blacklisted, or up to date (see the module documentation).
+    async fn classify(&self, found: Vec<Found>) -> Result<Vec<Candidate>, ActivityError> {
+        let observed = Utc::now();
+        let names: Vec<RepoName> = found.iter().map(|f| f.repo.clone()).collect();
+        let indexed = index::indexed_repos(&self.db, &names)
+            .await
+            .map_err(db_failure)?;
+        let mut checks = Vec::new();
+        let mut out = Vec::with_capacity(found.len());
+        for (f, indexed) in found.into_iter().zip(indexed) {
+            let blacklisted = index::is_blacklisted(&self.db, &f.repo)
+                .await
+                .map_err(db_failure)?;
+            let state = if blacklisted {
+                Freshness::Stale
+            } else {
+                freshness(indexed.as_ref(), f.pushed_at)
+            };
+            if let Freshness::CheckHead { indexed_commit } = state.clone() {
+                checks.push((out.len(), f.repo.clone(), indexed_commit, f.pushed_at));
+            }
+            out.push(Candidate {
+                repo: f.repo,
+                blacklisted,
+                up_to_date: state == Freshness::UpToDate,
+            });
+        }
+        let results: Vec<Result<(usize, bool), ActivityError>> = stream::iter(checks)
+            .map(|(i, repo, commit, pushed_at)| async move {
+                let current = self.head_is(&repo, &commit).await?;
+                if current && let Some(pushed_at) = pushed_at.filter(|p| settled(*p, observed)) {
+                    index::record_indexed_push(&self.db, &repo, &commit, pushed_at)
+                        .await
+                        .map_err(db_failure)?;
+                }
+                Ok((i, current))
+            })
+            .buffered(HEAD_CHECKS_AT_ONCE)
+            .collect()
+            .await;
+        for result in results {
+            let (i, current) = result?;
+            if let Some(candidate) = out.get_mut(i) {
+                candidate.up_to_date = current;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether GitHub's HEAD of `repo` is `commit`. A repository GitHub refuses for good
+    /// (gone, renamed away, empty) is left to its `SyncRepository` child, which records why
+    /// on the repository; rate limits and outages fail the page, to be retried.
+    async fn head_is(&self, repo: &RepoName, commit: &str) -> Result<bool, ActivityError> {
+        match self
+            .github
+            .head_commit(&repo.owner, &repo.name, "HEAD")
+            .await
+        {
+            Ok(head) => Ok(head == commit),
+            Err(e) if e.is_retryable() => Err(github_failure(&e)),
+            Err(e) => {
+                tracing::info!(repository = %repo, error = %e, "HEAD check failed; syncing it");
+                Ok(false)
+            }
+        }
     }
 }

@@ -20,12 +20,14 @@ use temporalio_sdk::{
 use crate::activities::discovery::{Candidate, DiscoveryActivities, PageRequest, RecordRun};
 
 /// Implements the `Discovery` contract of `skilldex_core::workflows`: page through one
-/// discovery source, drop blacklisted and duplicate repositories, and sync the rest as
-/// `SyncRepository` children, at most `max_concurrency` at a time. A child that fails or
-/// whose repository is already syncing is counted, never fatal; up-to-date repositories are
-/// cheap children (SyncRepository stops after one GitHub call). A marketplace source syncs
-/// the marketplace repository first, then the repositories its plugins come from (read
-/// from the fresh index), within the same limits.
+/// discovery source, drop blacklisted, duplicate and up-to-date repositories (indexed at
+/// their current HEAD; see `activities::discovery`), and sync the rest as `SyncRepository`
+/// children, at most `max_concurrency` at a time. A child that fails or whose repository
+/// is already syncing is counted, never fatal. Children carry the run's trigger
+/// (`schedule` or `admin`) as `SkilldexTrigger`, and the run's id in their summary (and as
+/// Temporal's `ParentWorkflowId`). A marketplace source syncs the marketplace repository
+/// first, then the repositories its plugins come from (read from the fresh index), within
+/// the same limits.
 #[workflow]
 #[derive(Default)]
 pub struct DiscoveryWorkflow;
@@ -93,7 +95,11 @@ impl DiscoveryWorkflow {
         }
 
         let lanes = input.max_concurrency.clamp(1, MAX_CONCURRENCY) as usize;
-        let mut output = sync_all(ctx, queue, lanes, output).await;
+        let parent = Parent {
+            workflow_id: ctx.workflow_id().to_string(),
+            trigger: input.trigger,
+        };
+        let mut output = sync_all(ctx, &parent, queue, lanes, output).await;
 
         if input.kind == DiscoveryKind::Marketplace
             && !admit.full()
@@ -113,19 +119,21 @@ impl DiscoveryWorkflow {
                 }
                 admit.offer(candidate, &mut output, &mut queue);
             }
-            output = sync_all(ctx, queue, lanes, output).await;
+            output = sync_all(ctx, &parent, queue, lanes, output).await;
         }
         Ok(output)
     }
 }
 
 /// Which candidates a run takes: each repository once (GitHub names are case-insensitive),
-/// at most `limit` of them, blacklisted ones counted but not synced.
+/// at most `limit` of them to sync; blacklisted and up-to-date ones are counted, not synced,
+/// and do not count against the limit.
 struct Admission {
     limit: Option<usize>,
     admitted: usize,
     seen: BTreeSet<String>,
-    /// The first repository taken (for a marketplace source, the marketplace).
+    /// The first repository that is not blacklisted (for a marketplace source, the
+    /// marketplace, whose plugins are followed even when it is up to date).
     first: Option<RepoName>,
 }
 
@@ -150,17 +158,28 @@ impl Admission {
         output.found += 1;
         if candidate.blacklisted {
             output.skipped_blacklisted += 1;
+            return;
+        }
+        self.first.get_or_insert_with(|| candidate.repo.clone());
+        if candidate.up_to_date {
+            output.up_to_date += 1;
         } else {
             self.admitted += 1;
-            self.first.get_or_insert_with(|| candidate.repo.clone());
             queue.push_back(candidate.repo);
         }
     }
 }
 
+/// The run its children are started by.
+struct Parent {
+    workflow_id: String,
+    trigger: SyncTrigger,
+}
+
 /// Syncs every queued repository as a child, `lanes` at a time, adding to `output`'s counts.
 async fn sync_all(
     ctx: &WorkflowContext<DiscoveryWorkflow>,
+    parent: &Parent,
     queue: VecDeque<RepoName>,
     lanes: usize,
     output: DiscoveryOutput,
@@ -176,7 +195,7 @@ async fn sync_all(
                 let Some(repo) = queue.borrow_mut().pop_front() else {
                     break;
                 };
-                let outcome = sync_child(&ctx, repo).await;
+                let outcome = sync_child(&ctx, parent, repo).await;
                 let mut counts = counts.borrow_mut();
                 match outcome {
                     ChildOutcome::Succeeded => {
@@ -204,22 +223,32 @@ enum ChildOutcome {
     NotStarted,
 }
 
-/// Runs one `SyncRepository` child to its end.
-async fn sync_child(ctx: &WorkflowContext<DiscoveryWorkflow>, repo: RepoName) -> ChildOutcome {
+/// Runs one `SyncRepository` child to its end. The child carries the trigger of the run
+/// (what an operator filters by: `schedule` or `admin`), and names the run in its summary.
+async fn sync_child(
+    ctx: &WorkflowContext<DiscoveryWorkflow>,
+    parent: &Parent,
+    repo: RepoName,
+) -> ChildOutcome {
     let input = SyncInput {
         repo: repo.clone(),
-        trigger: SyncTrigger::Discovery,
+        trigger: parent.trigger,
         registration_id: None,
         force: false,
     };
     let attributes = SearchAttributes::new([
         REPOSITORY_ATTRIBUTE.value_set(repo.full_name().to_ascii_lowercase()),
-        TRIGGER_ATTRIBUTE.value_set(SyncTrigger::Discovery.as_str().to_string()),
+        TRIGGER_ATTRIBUTE.value_set(parent.trigger.as_str().to_string()),
     ]);
     let options = ChildWorkflowOptions::builder()
         .workflow_id(repo.sync_workflow_id())
         .parent_close_policy(ParentClosePolicy::Abandon)
         .search_attributes(attributes)
+        .static_summary(format!(
+            "{} discovery {}",
+            parent.trigger.as_str(),
+            parent.workflow_id
+        ))
         .build();
     let started = match ctx
         .start_child_workflow(SyncRepository, input, options)

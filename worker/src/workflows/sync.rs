@@ -1,11 +1,14 @@
 use std::time::Duration;
 
-use skilldex_core::sync::{SyncInput, SyncOutput};
+use skilldex_core::{
+    sync::{SyncInput, SyncOutput},
+    workflows::JoinedRegistration,
+};
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::{
-    ActivityExecutionError, ActivityOptions, ApplicationFailure, WorkflowContext, WorkflowResult,
-    WorkflowTermination,
+    ActivityExecutionError, ActivityOptions, ApplicationFailure, LocalActivityOptions,
+    SyncWorkflowContext, WorkflowContext, WorkflowResult, WorkflowTermination,
 };
 
 use crate::activities::sync::{
@@ -16,9 +19,17 @@ use crate::activities::sync::{
 /// Implements the `SyncRepository` contract of `skilldex_core::workflows`: index one
 /// repository at its HEAD commit. Workflow id `sync:github.com/{owner}/{repo}`, so Temporal
 /// itself refuses a second concurrent sync of the same repository.
+///
+/// Every exit finishes the registrations the run answers (`succeeded`, or `failed` with the
+/// error), again whenever one joined ([`RegistrationJoined`] signal) after it last did.
+///
+/// [`RegistrationJoined`]: skilldex_core::workflows::RegistrationJoined
 #[workflow]
 #[derive(Default)]
-pub struct SyncRepositoryWorkflow;
+pub struct SyncRepositoryWorkflow {
+    /// `RegistrationJoined` signals received so far.
+    joined: u64,
+}
 
 /// Download, extract, package, upload: long, heartbeating.
 fn long() -> ActivityOptions {
@@ -35,8 +46,25 @@ fn long() -> ActivityOptions {
 }
 
 /// One database statement or one GitHub call, run as a local activity.
-fn short() -> temporalio_sdk::LocalActivityOptions {
+fn short() -> LocalActivityOptions {
     super::short_local_activity(Duration::from_secs(60))
+}
+
+/// Recording how the run ended on its registrations: retried until it works, for up to a
+/// day (a database outage must not leave a registration `running` for good).
+fn finishing() -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(60))
+        .schedule_to_close_timeout(Duration::from_secs(24 * 60 * 60))
+        .timer_backoff_threshold(Duration::from_secs(10))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .maximum_interval(Duration::from_secs(5 * 60))
+                .maximum_attempts(0)
+                .build(),
+        )
+        .build()
 }
 
 /// Fails the workflow for good (the activities already retried what was retryable).
@@ -69,6 +97,17 @@ fn describe(error: &ActivityExecutionError) -> (String, String) {
 
 #[workflow_methods]
 impl SyncRepositoryWorkflow {
+    /// A registration row carrying this run's workflow id was recorded.
+    #[signal(name = "RegistrationJoined")]
+    pub fn registration_joined(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        joined: JoinedRegistration,
+    ) {
+        tracing::debug!(registration = %joined.registration_id, "registration joined");
+        self.joined += 1;
+    }
+
     #[run(name = "SyncRepository")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
@@ -83,19 +122,9 @@ impl SyncRepositoryWorkflow {
             Err(e) => return Err(Self::fail(ctx, &input, &e, true).await),
         };
         if head.blacklisted {
-            let failure = RecordFailure {
-                repo: repo.clone(),
-                workflow_id: ctx.workflow_id().to_string(),
-                kind: failure_kind::BLACKLISTED.into(),
-                message: format!("{repo} is blacklisted"),
-                record_on_repository: false,
-            };
-            ctx.execute_local_activity(SyncActivities::record_failure, failure, short())
-                .await?;
-            return Err(workflow_failure(
-                failure_kind::BLACKLISTED,
-                format!("{repo} is blacklisted"),
-            ));
+            let message = format!("{repo} is blacklisted");
+            Self::record_failure(ctx, &input, failure_kind::BLACKLISTED, &message, false).await;
+            return Err(workflow_failure(failure_kind::BLACKLISTED, message));
         }
         if !input.force && head.last_indexed.as_deref() == Some(head.head.as_str()) {
             // Nothing changed: no download, no writes (beyond closing a registration).
@@ -118,8 +147,12 @@ impl SyncRepositoryWorkflow {
             workflow_id: ctx.workflow_id().to_string(),
             run_id: ctx.run_id().to_string(),
         };
-        ctx.execute_local_activity(SyncActivities::mark_started, started, short())
-            .await?;
+        if let Err(e) = ctx
+            .execute_local_activity(SyncActivities::mark_started, started, short())
+            .await
+        {
+            return Err(Self::fail(ctx, &input, &e, true).await);
+        }
 
         let build = ctx
             .execute_activity(
@@ -176,20 +209,31 @@ impl SyncRepositoryWorkflow {
         record_on_repository: bool,
     ) -> WorkflowTermination {
         let (kind, message) = describe(error);
+        Self::record_failure(ctx, input, &kind, &message, record_on_repository).await;
+        workflow_failure(&kind, message)
+    }
+
+    /// Records a failure on the repository (when it says something about it) and fails
+    /// the registrations, including any that join meanwhile. A failure to record is logged:
+    /// the run fails either way.
+    async fn record_failure(
+        ctx: &mut WorkflowContext<Self>,
+        input: &SyncInput,
+        kind: &str,
+        message: &str,
+        record_on_repository: bool,
+    ) {
         let failure = RecordFailure {
             repo: input.repo.clone(),
             workflow_id: ctx.workflow_id().to_string(),
-            kind: kind.clone(),
-            message: message.clone(),
+            kind: kind.to_string(),
+            message: message.to_string(),
             record_on_repository,
         };
-        if let Err(e) = ctx
-            .execute_local_activity(SyncActivities::record_failure, failure, short())
-            .await
-        {
+        let recorded = Self::finish_registrations(ctx, Finish::Failure(failure)).await;
+        if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the sync failure");
         }
-        workflow_failure(&kind, message)
     }
 
     /// Finishes the registrations this run answers: its own and any that joined it while
@@ -199,17 +243,54 @@ impl SyncRepositoryWorkflow {
         repository_id: Option<uuid::Uuid>,
         output: &SyncOutput,
     ) -> Result<(), ActivityExecutionError> {
-        let workflow_id = ctx.workflow_id().to_string();
-        let result = serde_json::to_value(output).unwrap_or(serde_json::Value::Null);
-        ctx.execute_local_activity(
-            SyncActivities::record_success,
-            RecordSuccess {
-                workflow_id,
-                repository_id,
-                result,
-            },
-            short(),
-        )
-        .await
+        let success = RecordSuccess {
+            workflow_id: ctx.workflow_id().to_string(),
+            repository_id,
+            result: serde_json::to_value(output).unwrap_or(serde_json::Value::Null),
+        };
+        Self::finish_registrations(ctx, Finish::Success(success)).await
     }
+
+    /// Records how the run ended (which finishes every unfinished registration of the
+    /// workflow id) until no `RegistrationJoined` signal arrived while it did: a row recorded
+    /// after the statement read the table is finished by the next round. A signal that
+    /// arrives after the last round makes Temporal reject the run's completion and replay
+    /// it with the signal, which then lands before that round.
+    async fn finish_registrations(
+        ctx: &WorkflowContext<Self>,
+        mut finish: Finish,
+    ) -> Result<(), ActivityExecutionError> {
+        loop {
+            let seen = ctx.state(|s| s.joined);
+            match &mut finish {
+                Finish::Success(success) => {
+                    ctx.execute_local_activity(
+                        SyncActivities::record_success,
+                        success.clone(),
+                        finishing(),
+                    )
+                    .await?
+                }
+                Finish::Failure(failure) => {
+                    ctx.execute_local_activity(
+                        SyncActivities::record_failure,
+                        failure.clone(),
+                        finishing(),
+                    )
+                    .await?;
+                    // The repository row has it; later rounds are for registrations only.
+                    failure.record_on_repository = false;
+                }
+            }
+            if ctx.state(|s| s.joined) == seen {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// How a run ended, to record on its registrations.
+enum Finish {
+    Success(RecordSuccess),
+    Failure(RecordFailure),
 }

@@ -15,6 +15,11 @@ use skilldex_worker::{WorkerConfig, activities::sync::SyncLimits};
 use temporalio_client::Client;
 use tokio::sync::oneshot;
 
+/// A task queue no other test uses.
+pub fn unique_queue() -> String {
+    format!("test-{}", uuid::Uuid::new_v4().simple())
+}
+
 pub struct TestWorker {
     pub task_queue: String,
     pub temporal: TemporalSettings,
@@ -25,7 +30,15 @@ pub struct TestWorker {
 
 impl TestWorker {
     pub fn start(database: DatabaseSettings, github: GithubSettings) -> Self {
-        let task_queue = format!("test-{}", uuid::Uuid::new_v4().simple());
+        Self::start_on(database, github, unique_queue())
+    }
+
+    /// A worker on a given task queue (workflows may be started on it before it polls).
+    pub fn start_on(
+        database: DatabaseSettings,
+        github: GithubSettings,
+        task_queue: String,
+    ) -> Self {
         let temporal = temporal_settings(&task_queue);
         let work_dir = tempfile::tempdir().expect("work dir");
         let work_path: PathBuf = work_dir.path().to_path_buf();

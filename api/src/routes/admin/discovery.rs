@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use skilldex_core::{
-    discovery::{DEFAULT_MAX_CONCURRENCY, DiscoveryInput, discovery_workflow_id},
+    discovery::{
+        DEFAULT_MAX_CONCURRENCY, DiscoveryInput, MAX_CONCURRENCY, concurrency_of,
+        discovery_workflow_id,
+    },
     sync::RepoName,
     workflows::Discovery,
 };
@@ -57,6 +60,8 @@ pub struct DiscoverySource {
     pub enabled: bool,
     pub interval_seconds: i32,
     pub max_repositories: Option<i32>,
+    /// `SyncRepository` children a run keeps going at once (1 to 20).
+    pub max_concurrency: i32,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_workflow_id: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -73,6 +78,7 @@ impl From<discovery_sources::Model> for DiscoverySource {
             enabled: m.enabled,
             interval_seconds: m.interval_seconds,
             max_repositories: m.max_repositories,
+            max_concurrency: m.max_concurrency,
             last_run_at: m.last_run_at,
             last_workflow_id: m.last_workflow_id,
             created_at: m.created_at,
@@ -107,6 +113,8 @@ pub struct CreateDiscoverySource {
     pub enabled: bool,
     pub interval_seconds: i32,
     pub max_repositories: Option<i32>,
+    /// 1 to 20; default 4.
+    pub max_concurrency: Option<i32>,
 }
 
 fn enabled_by_default() -> bool {
@@ -123,6 +131,8 @@ pub struct UpdateDiscoverySource {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i32>)]
     pub max_repositories: Option<Option<i32>>,
+    /// 1 to 20.
+    pub max_concurrency: Option<i32>,
 }
 
 /// The run a manual start began.
@@ -189,6 +199,18 @@ fn check_max(max: Option<i32>) -> Result<(), ApiError> {
     }
 }
 
+fn check_concurrency(n: i32) -> Result<(), ApiError> {
+    let max = MAX_CONCURRENCY as i32;
+    if (1..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_field(
+            "max_concurrency",
+            format!("max_concurrency must be 1 to {max}"),
+        ))
+    }
+}
+
 async fn find(state: &AppState, id: Uuid) -> Result<discovery_sources::Model, ApiError> {
     discovery_sources::Entity::find_by_id(id)
         .one(&state.db)
@@ -226,6 +248,10 @@ async fn create_source(
     let query = normalize_query(kind, &body.query)?;
     check_interval(body.interval_seconds)?;
     check_max(body.max_repositories)?;
+    let max_concurrency = body
+        .max_concurrency
+        .unwrap_or(DEFAULT_MAX_CONCURRENCY as i32);
+    check_concurrency(max_concurrency)?;
     let txn = state.db.begin().await?;
     let created = discovery_sources::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -235,6 +261,7 @@ async fn create_source(
         enabled: Set(body.enabled),
         interval_seconds: Set(body.interval_seconds),
         max_repositories: Set(body.max_repositories),
+        max_concurrency: Set(max_concurrency),
         ..Default::default()
     }
     .insert(&txn)
@@ -252,6 +279,7 @@ async fn create_source(
                 "key": created.key, "kind": created.kind.as_str(), "query": created.query,
                 "enabled": created.enabled, "interval_seconds": created.interval_seconds,
                 "max_repositories": created.max_repositories,
+                "max_concurrency": created.max_concurrency,
             }),
         },
     )
@@ -328,6 +356,9 @@ async fn update_source(
     if let Some(max) = body.max_repositories {
         check_max(max)?;
     }
+    if let Some(n) = body.max_concurrency {
+        check_concurrency(n)?;
+    }
     let mut changed: discovery_sources::ActiveModel = current.into();
     changed.kind = Set(kind);
     changed.query = Set(query);
@@ -339,6 +370,9 @@ async fn update_source(
     }
     if let Some(max) = body.max_repositories {
         changed.max_repositories = Set(max);
+    }
+    if let Some(n) = body.max_concurrency {
+        changed.max_concurrency = Set(n);
     }
     let updated = changed.update(&txn).await?;
     audit::record(
@@ -353,6 +387,7 @@ async fn update_source(
                 "key": updated.key, "kind": updated.kind.as_str(), "query": updated.query,
                 "enabled": updated.enabled, "interval_seconds": updated.interval_seconds,
                 "max_repositories": updated.max_repositories,
+                "max_concurrency": updated.max_concurrency,
             }),
         },
     )
@@ -438,7 +473,7 @@ async fn run_source(
         kind,
         query: source.query.clone(),
         max_repositories: source.max_repositories.and_then(|m| u32::try_from(m).ok()),
-        max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: concurrency_of(source.max_concurrency),
         trigger: skilldex_core::sync::SyncTrigger::Admin,
     };
     let workflow_id = discovery_workflow_id(&source.key, Utc::now().timestamp());

@@ -97,6 +97,47 @@ pub struct SkippedEntry {
     pub kind: SkippedKind,
 }
 
+impl SkippedEntry {
+    /// Whether the entry reaches outside the extracted tree: a link whose target is
+    /// absolute or climbs above the root, or a device. Such entries are hostile or
+    /// machine-specific; links inside the tree are merely not supported.
+    pub fn escapes_tree(&self) -> bool {
+        match &self.kind {
+            SkippedKind::Symlink { target } => {
+                // Relative to the link's own folder.
+                let depth = self.path.matches('/').count();
+                climbs_out(target, depth)
+            }
+            // Relative to the archive root (which holds GitHub's top-level folder).
+            SkippedKind::Hardlink { target } => climbs_out(target, 0),
+            SkippedKind::CharDevice | SkippedKind::BlockDevice => true,
+            SkippedKind::Fifo | SkippedKind::Unsupported { .. } | SkippedKind::NonUtf8Path => false,
+        }
+    }
+}
+
+/// Whether `target`, resolved from a folder `depth` levels below the root, is absolute or
+/// leaves the root.
+fn climbs_out(target: &str, depth: usize) -> bool {
+    if target.starts_with('/') || target.starts_with('\\') {
+        return true;
+    }
+    let mut level = depth as i64;
+    for part in target.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                level -= 1;
+                if level < 0 {
+                    return true;
+                }
+            }
+            _ => level += 1,
+        }
+    }
+    false
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractReport {
     pub files: usize,

@@ -303,7 +303,38 @@ fn links_are_never_created() {
         ]
     );
     assert_eq!(fs::read(dest.join("up2/x")).unwrap(), b"data");
+    let escaping: Vec<(&str, bool)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.path.as_str(), s.escapes_tree()))
+        .collect();
+    assert_eq!(
+        escaping,
+        [
+            ("passwd", true),
+            ("up", true),
+            ("inside", false),
+            ("hard", true)
+        ],
+        "absolute and climbing targets reach outside the tree"
+    );
     d.assert_contained_and_removable();
+}
+
+#[test]
+fn link_targets_are_resolved_from_the_link_folder() {
+    let link = |path: &str, target: &str| skilldex_core::archive::SkippedEntry {
+        path: path.into(),
+        kind: SkippedKind::Symlink {
+            target: target.into(),
+        },
+    };
+    assert!(!link("a/b/l", "../c").escapes_tree());
+    assert!(!link("a/b/l", "../../c").escapes_tree());
+    assert!(link("a/b/l", "../../../c").escapes_tree());
+    assert!(!link("a/l", "./x/../y").escapes_tree());
+    assert!(link("l", "x/../../y").escapes_tree());
+    assert!(link("l", "/etc/passwd").escapes_tree());
 }
 
 #[test]

@@ -378,8 +378,9 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
     let client = worker.client().await;
 
     // Each fixture's outcome, pinned: archives the extraction refuses fail the sync with
-    // `invalid_archive` on the repository; entries that are skipped (links, devices) are
-    // repository problems of a successful sync; bad SKILL.md files are findings of their
+    // `invalid_archive` on the repository; links and devices reaching outside the
+    // repository are never created and are error problems (`archive_entry_rejected`) of a
+    // successful sync; bad SKILL.md files are findings of their
     // skill, which is not published.
     let expected: BTreeMap<&str, Hostile> = BTreeMap::from([
         ("path-traversal", Hostile::Fails("invalid_archive")),
@@ -387,13 +388,16 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
         ("gzip-bomb", Hostile::Fails("invalid_archive")),
         ("many-files", Hostile::Fails("invalid_archive")),
         ("deep-path", Hostile::Fails("invalid_archive")),
-        ("symlink-escape", Hostile::Problem("archive_entry_skipped")),
+        ("symlink-escape", Hostile::Problem("archive_entry_rejected")),
         (
             "symlink-relative-escape",
-            Hostile::Problem("archive_entry_skipped"),
+            Hostile::Problem("archive_entry_rejected"),
         ),
-        ("hardlink-escape", Hostile::Problem("archive_entry_skipped")),
-        ("device-file", Hostile::Problem("archive_entry_skipped")),
+        (
+            "hardlink-escape",
+            Hostile::Problem("archive_entry_rejected"),
+        ),
+        ("device-file", Hostile::Problem("archive_entry_rejected")),
         (
             "broken-yaml",
             Hostile::SkillError("skills/broken-yaml", "front_matter_invalid_yaml"),

@@ -176,7 +176,7 @@ fn github_failure(error: &GithubError) -> ActivityError {
 fn db_failure(error: impl std::fmt::Display) -> ActivityError {
     internal_failure(
         failure_kind::DATABASE,
-        "the index database failed; the sync is retried",
+        "the index database could not complete the sync",
         error,
     )
 }
@@ -184,7 +184,7 @@ fn db_failure(error: impl std::fmt::Display) -> ActivityError {
 fn storage_failure(error: impl std::fmt::Display) -> ActivityError {
     internal_failure(
         failure_kind::STORAGE,
-        "the archive storage failed; the sync is retried",
+        "the archive storage could not complete the sync",
         error,
     )
 }
@@ -192,7 +192,7 @@ fn storage_failure(error: impl std::fmt::Display) -> ActivityError {
 fn scratch_failure(error: impl std::fmt::Display) -> ActivityError {
     internal_failure(
         failure_kind::INTERNAL,
-        "the worker's scratch space failed; the sync is retried",
+        "the worker's scratch space could not complete the sync",
         error,
     )
 }
@@ -502,19 +502,34 @@ fn extract_and_build(
         "repository extracted"
     );
     let mut built = build_from(&tree, repo_name, out).map_err(scratch_failure)?;
-    // Links and special files are never created; the author should still hear about them.
+    // Links and special files are never created; the author should still hear about them,
+    // and an entry reaching outside the repository is an error of its own.
     built.problems.extend(report.skipped.iter().map(|entry| {
-        Finding::warning(
-            ARCHIVE_ENTRY_SKIPPED,
-            format!("not extracted: {}", describe_skipped(&entry.kind)),
-            entry.path.clone(),
-        )
+        if entry.escapes_tree() {
+            Finding::error(
+                ARCHIVE_ENTRY_REJECTED,
+                format!(
+                    "rejected: {}, which reaches outside the repository",
+                    describe_skipped(&entry.kind)
+                ),
+                entry.path.clone(),
+            )
+        } else {
+            Finding::warning(
+                ARCHIVE_ENTRY_SKIPPED,
+                format!("not extracted: {}", describe_skipped(&entry.kind)),
+                entry.path.clone(),
+            )
+        }
     }));
     Ok(built)
 }
 
 /// Finding code for an archive entry that was deliberately not extracted.
 pub const ARCHIVE_ENTRY_SKIPPED: &str = "archive_entry_skipped";
+/// Finding code for a link or device reaching outside the repository: never created, and
+/// reported as an error.
+pub const ARCHIVE_ENTRY_REJECTED: &str = "archive_entry_rejected";
 
 fn describe_skipped(kind: &SkippedKind) -> String {
     match kind {

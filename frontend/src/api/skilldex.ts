@@ -165,7 +165,13 @@ async function admin<T>(path: string, init: { method?: string; json?: unknown; s
 export const adminApi = {
   sources: (cursor: string | null, signal?: AbortSignal) =>
     admin<Page<DiscoverySource>>(`/discovery-sources${query({ limit: ADMIN_PAGE, cursor })}`, { signal }),
-  createSource: (source: { key: string; kind: string; query: string; interval_seconds: number }) =>
+  createSource: (source: {
+    key: string;
+    kind: string;
+    query: string;
+    interval_seconds: number;
+    max_concurrency: number;
+  }) =>
     admin<{ source: DiscoverySource; schedule_sync: string }>('/discovery-sources', {
       method: 'POST',
       json: source,

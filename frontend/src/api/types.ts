@@ -160,6 +160,8 @@ export interface DiscoverySource {
   enabled: boolean;
   interval_seconds: number;
   max_repositories: number | null;
+  /** SyncRepository runs a scan keeps in flight (1–20). */
+  max_concurrency: number;
   last_run_at: string | null;
   last_workflow_id: string | null;
 }

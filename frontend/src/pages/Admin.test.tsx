@@ -42,6 +42,7 @@ describe('Admin', () => {
               enabled: true,
               interval_seconds: 3600,
               max_repositories: null,
+              max_concurrency: 4,
               last_run_at: null,
               last_workflow_id: null,
             },
@@ -94,6 +95,7 @@ function source(key: string) {
     enabled: true,
     interval_seconds: 3600,
     max_repositories: null,
+    max_concurrency: 4,
     last_run_at: null,
     last_workflow_id: null,
   };
@@ -131,6 +133,33 @@ describe('Admin actions', () => {
     expect(await screen.findByText('beta deleted.')).toHaveAttribute('role', 'status');
     await vi.waitFor(() => expect(screen.queryByRole('button', { name: 'Delete beta' })).toBeNull());
     expect(screen.getByRole('button', { name: 'Delete alpha' })).toBeInTheDocument();
+  });
+
+  it('creates a source with its concurrency and lists it', async () => {
+    let sources: ReturnType<typeof source>[] = [];
+    const fetch = await signedIn((method, url) => {
+      if (url.pathname === '/api/v1/admin/discovery-sources' && method === 'GET')
+        return jsonResponse(200, { items: sources, next_cursor: null });
+      if (url.pathname === '/api/v1/admin/discovery-sources' && method === 'POST') {
+        sources = [{ ...source('gamma'), max_concurrency: 7 }];
+        return jsonResponse(201, { source: sources[0], schedule_sync: 'ok' });
+      }
+      return undefined;
+    });
+    window.history.replaceState(null, '', '/admin/discovery-sources');
+    const user = userEvent.setup();
+    render(<Admin />);
+    await user.type(await screen.findByLabelText('Key'), 'gamma');
+    await user.type(screen.getByLabelText('Query'), 'topic:gamma');
+    const concurrency = screen.getByLabelText('Syncs at once');
+    await user.clear(concurrency);
+    await user.type(concurrency, '7');
+    await user.click(screen.getByRole('button', { name: 'Add source' }));
+    expect(await screen.findByText('Source gamma created.')).toBeInTheDocument();
+    const post = fetch.mock.calls.find(([, init]) => init?.method === 'POST' && String(init?.body).includes('gamma'));
+    expect(JSON.parse(String(post?.[1]?.body))).toMatchObject({ key: 'gamma', max_concurrency: 7 });
+    const row = (await screen.findByRole('cell', { name: 'gamma' })).closest('tr');
+    expect(row).toHaveTextContent('7');
   });
 
   it('a failed action is an alert; a list that failed to load recovers on reload', async () => {

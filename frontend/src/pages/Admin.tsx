@@ -230,7 +230,13 @@ function ConfirmButton({ label, target, onConfirm }: { label: string; target: st
 
 function Sources() {
   const list = usePaged((cursor, signal) => adminApi.sources(cursor, signal), []);
-  const [form, setForm] = useState({ key: '', kind: 'topic_search', query: '', interval_seconds: 86400 });
+  const [form, setForm] = useState({
+    key: '',
+    kind: 'topic_search',
+    query: '',
+    interval_seconds: 86400,
+    max_concurrency: 4,
+  });
   const { result, run } = useAction(list.reload);
   return (
     <section aria-labelledby="sources-title">
@@ -266,6 +272,16 @@ function Sources() {
             onChange={(e) => setForm({ ...form, interval_seconds: Number(e.target.value) })}
           />
         </label>
+        <label>
+          Syncs at once{' '}
+          <input
+            type="number"
+            min={1}
+            max={20}
+            value={form.max_concurrency}
+            onChange={(e) => setForm({ ...form, max_concurrency: Number(e.target.value) })}
+          />
+        </label>
         <button className="button" type="submit">
           Add source
         </button>
@@ -286,6 +302,7 @@ function Sources() {
                 <th>Kind</th>
                 <th>Query</th>
                 <th>Interval</th>
+                <th>Syncs at once</th>
                 <th>Last run</th>
                 <th>Actions</th>
               </tr>
@@ -299,6 +316,7 @@ function Sources() {
                     <code>{s.query}</code>
                   </td>
                   <td>{s.interval_seconds} s</td>
+                  <td>{s.max_concurrency}</td>
                   <td>{formatDate(s.last_run_at)}</td>
                   <td className="table__actions">
                     <button

@@ -79,10 +79,7 @@ impl IndexError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::InvalidManifest { .. } => false,
-            Self::Db { source, .. } => match sqlstate(source) {
-                Some(code) => !(code.starts_with("22") || code == "23514" || code == "23502"),
-                None => true,
-            },
+            Self::Db { source, .. } => is_transient(source),
         }
     }
 
@@ -92,6 +89,17 @@ impl IndexError {
             Self::Db { source, .. } => Some(source),
             Self::InvalidManifest { .. } => None,
         }
+    }
+}
+
+/// Whether a database error may go away on retry: anything but a statement PostgreSQL
+/// refuses for its data (a data exception, a failed CHECK or NOT NULL), which fails the
+/// same way every time. Unique violations count as transient: two concurrent writers
+/// resolve them on retry.
+pub fn is_transient(error: &DbErr) -> bool {
+    match sqlstate(error) {
+        Some(code) => !(code.starts_with("22") || code == "23514" || code == "23502"),
+        None => true,
     }
 }
 

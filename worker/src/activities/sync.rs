@@ -173,11 +173,37 @@ fn github_failure(error: &GithubError) -> ActivityError {
     }
 }
 
-fn db_failure(error: impl std::fmt::Display) -> ActivityError {
-    internal_failure(
+/// Database errors the activities meet: their own or wrapped by the index.
+trait DatabaseError: std::fmt::Display {
+    fn is_transient(&self) -> bool;
+}
+
+impl DatabaseError for sea_orm::DbErr {
+    fn is_transient(&self) -> bool {
+        index::is_transient(self)
+    }
+}
+
+impl DatabaseError for index::IndexError {
+    fn is_transient(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
+/// A transient database error is retried; one PostgreSQL refuses for its data (or a
+/// manifest the index refuses) fails the step at once.
+fn db_failure(error: impl DatabaseError) -> ActivityError {
+    if error.is_transient() {
+        return internal_failure(
+            failure_kind::DATABASE,
+            "the index database could not complete the sync",
+            error,
+        );
+    }
+    tracing::error!(error = %error, "the index refused a write");
+    non_retryable(
         failure_kind::DATABASE,
-        "the index database could not complete the sync",
-        error,
+        "the index refused the sync's writes; the worker's log has the details",
     )
 }
 
@@ -195,19 +221,6 @@ fn scratch_failure(error: impl std::fmt::Display) -> ActivityError {
         "the worker's scratch space could not complete the sync",
         error,
     )
-}
-
-fn index_failure(error: &index::IndexError) -> ActivityError {
-    if error.is_retryable() {
-        db_failure(error)
-    } else {
-        tracing::error!(kind = error.kind(), error = %error, "the index refused a build");
-        non_retryable(
-            error.kind(),
-            "the repository's skills could not be written to the index (the build was refused); \
-             an operator has the details",
-        )
-    }
 }
 
 /// Runs `work` while heartbeating every few seconds, so Temporal notices a dead worker
@@ -321,7 +334,7 @@ impl SyncActivities {
         })?;
         index::index_build(&self.db, &manifest)
             .await
-            .map_err(|e| index_failure(&e))
+            .map_err(db_failure)
     }
 
     /// Records a failed sync on the repository and the registrations this run answers.

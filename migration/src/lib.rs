@@ -39,6 +39,7 @@ mod m20261125_000010_refresh_tokens;
 mod m20261125_000011_repository_problems;
 mod m20261125_000012_skill_events_feed_order;
 mod m20261125_000013_plugin_source_repo;
+mod m20261201_000001_skill_name_vector;
 
 /// Every Skilldex migration, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_repository_problems::Migration),
             Box::new(m20261125_000012_skill_events_feed_order::Migration),
             Box::new(m20261125_000013_plugin_source_repo::Migration),
+            Box::new(m20261201_000001_skill_name_vector::Migration),
         ]
     }
 }

@@ -202,6 +202,67 @@ async fn browse_filters_facets_and_pages() {
     )
     .await;
     assert_eq!(other["items"], Value::Array(vec![]));
+
+    // Marketplace and plugin facets count what their filters find.
+    let facet = |body: &Value, name: &str| -> Vec<(String, i64)> {
+        body["facets"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("facet {name}: {body}"))
+            .iter()
+            .map(|v| {
+                (
+                    v["value"].as_str().unwrap_or_default().to_owned(),
+                    v["count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    let count = everything.len() as i64;
+    assert_eq!(
+        facet(&all, "marketplace"),
+        vec![("superpowers-dev".to_owned(), count)]
+    );
+    assert_eq!(
+        facet(&all, "plugin"),
+        vec![("superpowers".to_owned(), count)]
+    );
+    let (_, whole) = json(&f.app, "/api/v1/skills?facets=true&limit=100").await;
+    let marketplaces = facet(&whole, "marketplace");
+    let plugins = facet(&whole, "plugin");
+    let names_of = |m: &[(String, i64)]| m.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert!(
+        names_of(&marketplaces).contains(&"anthropic-agent-skills".to_owned()),
+        "{marketplaces:?}"
+    );
+    assert!(
+        names_of(&plugins).contains(&"document-skills".to_owned()),
+        "{plugins:?}"
+    );
+    for (filter, values) in [("marketplace", &marketplaces), ("plugin", &plugins)] {
+        for (value, expected) in values.iter() {
+            let (status, page) = json(
+                &f.app,
+                &format!("/api/v1/skills?{filter}={value}&limit=100"),
+            )
+            .await;
+            assert_eq!(status, 200, "{page}");
+            assert_eq!(
+                names(&page).len() as i64,
+                *expected,
+                "{filter}={value}: {page}"
+            );
+        }
+    }
+    let (_, documents) = json(
+        &f.app,
+        "/api/v1/skills?plugin=document-skills&facets=true&sort=name",
+    )
+    .await;
+    assert_eq!(names(&documents), vec!["docx", "pdf", "pptx", "xlsx"]);
+    assert_eq!(
+        facet(&documents, "plugin"),
+        vec![("document-skills".to_owned(), 4)]
+    );
 }
 
 #[tokio::test]
@@ -829,6 +890,31 @@ async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(names(&body), expected, "{filter}: {body}");
     }
+    // Their facets agree: plugins by the skills their filters find, one marketplace.
+    let (status, body) = json(&app, &format!("/api/v1/skills?owner={hosted}&facets=true")).await;
+    assert_eq!(status, 200, "{body}");
+    let values = |facet: &str| -> Vec<(String, i64)> {
+        body["facets"][facet]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                (
+                    v["value"].as_str().unwrap_or_default().to_owned(),
+                    v["count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values("marketplace"), vec![("mixed".to_owned(), 2)]);
+    assert_eq!(
+        values("plugin"),
+        vec![
+            ("by-url".to_owned(), 2),
+            ("remote".to_owned(), 2),
+            ("subdir".to_owned(), 1)
+        ]
+    );
     // The skill page names every plugin that holds the skill.
     let (status, body) = json(&app, &format!("/api/v1/skills/{hosted}/tools/extra-skill")).await;
     assert_eq!(status, 200, "{body}");

@@ -179,7 +179,8 @@ pub struct SearchParams {
     /// `relevance` (default with `q`), `updated` (default without), `stars`, `downloads`,
     /// `name`.
     pub sort: Option<String>,
-    /// Include facet counts (owner, license, has_errors) for the whole result set.
+    /// Include facet counts (owner, license, has_errors, marketplace, plugin) for the whole
+    /// result set.
     pub facets: Option<bool>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u32>,
@@ -245,9 +246,18 @@ pub struct FacetValue {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
+    /// Top owners.
     pub owner: Vec<FacetValue>,
+    /// Top licences (skills without one are not counted).
     pub license: Vec<FacetValue>,
+    /// `"false"` and `"true"`.
     pub has_errors: Vec<FacetValue>,
+    /// Top marketplaces (by name) listing matching skills: each count is what the
+    /// `marketplace` filter finds.
+    pub marketplace: Vec<FacetValue>,
+    /// Top plugins (by name) holding matching skills: each count is what the `plugin` filter
+    /// finds.
+    pub plugin: Vec<FacetValue>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -872,12 +882,19 @@ async fn count_matches(
     Ok(row.try_get("", "n")?)
 }
 
+/// Facet counts over every match: owner, licence, has_errors, and the marketplaces and
+/// plugins that hold the matches. Marketplace and plugin values are names, grouped without
+/// case like their filters (`marketplace=`, `plugin=`), and a skill counts once per name
+/// however many plugins of that name hold it, so a value's count is what its filter finds.
 async fn compute_facets(
     db: &impl ConnectionTrait,
     matching: Matching<'_>,
     filters: &Filters,
 ) -> Result<Facets, ApiError> {
-    let mut sql = Sql::new("WITH m AS (SELECT r.owner, s.license, s.has_errors FROM ");
+    let mut sql = Sql::new(
+        "WITH m AS MATERIALIZED (SELECT s.id, s.repository_id, s.path, r.owner, s.license, \
+         s.has_errors FROM ",
+    );
     sql.push(SUMMARY_FROM);
     sql.push(" WHERE ");
     sql.push(LISTED);
@@ -885,19 +902,32 @@ async fn compute_facets(
     filters.apply(&mut sql);
     let top = sql.bind(FACET_VALUES);
     sql.push(&format!(
-        ") \
+        "), \
+         member AS (SELECT m.id, ps.plugin_id FROM m JOIN plugin_skills ps ON ps.skill_id = m.id \
+                    UNION \
+                    SELECT s.id, pl.id FROM m s JOIN plugins pl ON {HOSTED_PLUGIN_SKILL}) \
          (SELECT 'owner' AS facet, owner AS value, count(*) AS n FROM m GROUP BY owner \
           ORDER BY n DESC, owner LIMIT {top}) \
          UNION ALL \
          (SELECT 'license', license, count(*) AS n FROM m WHERE license IS NOT NULL \
           GROUP BY license ORDER BY n DESC, license LIMIT {top}) \
          UNION ALL \
-         (SELECT 'has_errors', has_errors::text, count(*) FROM m GROUP BY has_errors)"
+         (SELECT 'has_errors', has_errors::text, count(*) FROM m GROUP BY has_errors) \
+         UNION ALL \
+         (SELECT 'marketplace', min(mk.name), count(DISTINCT mb.id) AS n FROM member mb \
+          JOIN plugins pl ON pl.id = mb.plugin_id JOIN marketplaces mk ON mk.id = pl.marketplace_id \
+          GROUP BY lower(mk.name) ORDER BY n DESC, 2 LIMIT {top}) \
+         UNION ALL \
+         (SELECT 'plugin', min(pl.name), count(DISTINCT mb.id) AS n FROM member mb \
+          JOIN plugins pl ON pl.id = mb.plugin_id \
+          GROUP BY lower(pl.name) ORDER BY n DESC, 2 LIMIT {top})"
     ));
     let mut facets = Facets {
         owner: Vec::new(),
         license: Vec::new(),
         has_errors: Vec::new(),
+        marketplace: Vec::new(),
+        plugin: Vec::new(),
     };
     for row in db.query_all_raw(sql.statement()).await? {
         let facet: String = row.try_get("", "facet")?;
@@ -908,6 +938,8 @@ async fn compute_facets(
         match facet.as_str() {
             "owner" => facets.owner.push(value),
             "license" => facets.license.push(value),
+            "marketplace" => facets.marketplace.push(value),
+            "plugin" => facets.plugin.push(value),
             _ => facets.has_errors.push(value),
         }
     }

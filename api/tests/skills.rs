@@ -265,6 +265,149 @@ async fn browse_filters_facets_and_pages() {
     );
 }
 
+/// `n` listed skills under `owner` in repositories of `stars`, with chosen licences and
+/// change times (two skills share each time), inserted directly.
+async fn seed_ordered(app: &TestApp, owner: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .conn
+        .execute_unprepared(&format!(
+            "WITH repos AS (INSERT INTO repositories (owner, name, stars) \
+                            SELECT '{owner}', 'r' || j, (ARRAY[50, 50, 10])[j] \
+                            FROM generate_series(1, 3) AS j RETURNING id, name) \
+             INSERT INTO skills (repository_id, name, path, description, license, has_errors, \
+                                 error_count, updated_at) \
+             SELECT repos.id, repos.name || '-s' || i, 'skills/s' || i, 'An ordered helper', \
+                    (ARRAY['MIT', 'Apache-2.0', NULL])[1 + i % 3], true, 1, \
+                    timestamptz '2026-01-01 00:00:00+00' + (i / 2) * interval '1 minute' \
+             FROM repos, generate_series(1, 7) AS i"
+        ))
+        .await
+        .expect("seed ordered skills");
+}
+
+/// Every item of a browse by following `next_cursor` with pages of 4.
+async fn all_items(app: &TestApp, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/api/v1/skills?{query}&limit=4"),
+            Some(c) => format!("/api/v1/skills?{query}&limit=4&cursor={c}"),
+        };
+        let (status, body) = json(app, &path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        out.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+        assert!(out.len() <= 100, "paging does not end");
+    }
+}
+
+#[tokio::test]
+async fn license_and_updated_since_filter_and_stars_and_updated_order_page_stably() {
+    use chrono::{DateTime, Utc};
+    let app = TestApp::spawn().await;
+    let owner = unique_owner("ordered");
+    seed_ordered(&app, &owner).await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let updated = |v: &Value| {
+        v["updated_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap()
+    };
+
+    // Stars: repositories' stars descending, ties (two repositories of 50) by id; pages of
+    // 4 walk it without gaps or repeats, and asking again gives the same order.
+    let by_stars = all_items(&app, &format!("owner={owner}&sort=stars")).await;
+    assert_eq!(by_stars.len(), 21);
+    let mut expected = by_stars.clone();
+    expected.sort_by(|a, b| {
+        b["stars"]
+            .as_i64()
+            .cmp(&a["stars"].as_i64())
+            .then_with(|| id(a).cmp(&id(b)))
+    });
+    let ids = |v: &[Value]| v.iter().map(id).collect::<Vec<_>>();
+    assert_eq!(ids(&by_stars), ids(&expected));
+    let mut unique = ids(&by_stars);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 21, "no repeats across pages");
+    assert_eq!(
+        ids(&all_items(&app, &format!("owner={owner}&sort=stars")).await),
+        ids(&by_stars),
+        "stable"
+    );
+    assert_eq!(by_stars[0]["stars"], 50);
+    assert_eq!(by_stars[20]["stars"], 10);
+
+    // Updated: newest first, ties (two skills per minute) by id.
+    let by_updated = all_items(&app, &format!("owner={owner}&sort=updated")).await;
+    let mut expected = by_updated.clone();
+    expected.sort_by(|a, b| updated(b).cmp(&updated(a)).then_with(|| id(a).cmp(&id(b))));
+    assert_eq!(by_updated.len(), 21);
+    assert_eq!(ids(&by_updated), ids(&expected));
+    assert_eq!(
+        ids(&all_items(&app, &format!("owner={owner}")).await),
+        ids(&by_updated),
+        "updated is the browse default"
+    );
+
+    // License: exactly the skills with that licence, in either order.
+    for sort in ["stars", "updated"] {
+        let mit = all_items(&app, &format!("owner={owner}&license=MIT&sort={sort}")).await;
+        let expected: Vec<Value> = (if sort == "stars" {
+            &by_stars
+        } else {
+            &by_updated
+        })
+        .iter()
+        .filter(|v| v["license"] == "MIT")
+        .cloned()
+        .collect();
+        assert_eq!(
+            expected.len(),
+            6,
+            "i % 3 == 0 for 2 of 7 skills in 3 repositories"
+        );
+        assert_eq!(ids(&mit), ids(&expected), "license=MIT&sort={sort}");
+    }
+    let (_, none) = json(
+        &app,
+        &format!("/api/v1/skills?owner={owner}&license=GPL-3.0"),
+    )
+    .await;
+    assert_eq!(none["items"], Value::Array(vec![]));
+
+    // updated_since: at or after the time, boundary included.
+    let since: DateTime<Utc> = "2026-01-01T00:02:00Z".parse().unwrap();
+    let recent = all_items(
+        &app,
+        &format!("owner={owner}&updated_since=2026-01-01T00:02:00Z&sort=stars"),
+    )
+    .await;
+    let expected: Vec<Value> = by_stars
+        .iter()
+        .filter(|v| updated(v) >= since)
+        .cloned()
+        .collect();
+    // i / 2 >= 2 for i in 4..=7: 4 skills per repository.
+    assert_eq!(expected.len(), 12);
+    assert!(recent.iter().any(|v| updated(v) == since), "inclusive");
+    assert_eq!(ids(&recent), ids(&expected));
+    let (status, body) = json(
+        &app,
+        &format!("/api/v1/skills?owner={owner}&updated_since=yesterday"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
+
 #[tokio::test]
 async fn bad_search_parameters_are_400s_naming_the_parameter() {
     let app = TestApp::spawn().await;

@@ -930,6 +930,78 @@ async fn common_and_rare_words_page_the_same_way() {
     assert!(by_downloads(&downloads));
 }
 
+/// A word found in many skills but only among the least downloaded ones: reading the most
+/// downloaded skills first finds none within a bounded walk, so the name tier and then the
+/// description tier are collected through the full-text indexes instead. Same order, same
+/// complete pages, whichever way a tier is read; a negated word leaves out skills whose
+/// description has it even when their name matches.
+#[tokio::test]
+async fn a_word_only_in_little_downloaded_skills_pages_in_order() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    // 4,100 skills more downloaded (1,000 and up) without the word; 1,100 named after it
+    // and 30 with it in the description only, downloaded 0-999; every 10th of those also
+    // says "seldom".
+    app.db
+        .conn
+        .execute_unprepared(
+            "WITH repo AS (INSERT INTO repositories (owner, name, stars) \
+                           VALUES ('walk-owner', 'walk', 3) RETURNING id) \
+             INSERT INTO skills (repository_id, name, path, description, has_errors, \
+                                 error_count, download_count) \
+             SELECT repo.id, \
+                    CASE WHEN i <= 4100 THEN 'filler-' \
+                         WHEN i <= 5200 THEN 'lonesome-' ELSE 'plain-' END || i, \
+                    'skills/s' || i, \
+                    CASE WHEN i <= 4100 THEN 'Something else entirely' \
+                         ELSE 'A lonesome helper' END \
+                    || CASE WHEN i > 4100 AND i % 10 = 0 THEN ', seldom used' ELSE '' END, \
+                    true, 1, \
+                    CASE WHEN i <= 4100 THEN 1000 + i ELSE (i * 7919) % 1000 END \
+             FROM repo, generate_series(1, 5230) AS i",
+        )
+        .await
+        .expect("seed skills");
+
+    let by_downloads = |v: &[(String, i64)]| v.windows(2).all(|w| w[0].1 >= w[1].1);
+    let all = all_pages(&app, "q=lonesome").await;
+    assert_eq!(all.len(), 1130, "every match exactly once");
+    let mut unique: Vec<_> = all.iter().map(|(n, _)| n.clone()).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 1130, "no duplicates across pages");
+    let (in_names, rest) = all.split_at(1100);
+    assert!(in_names.iter().all(|(n, _)| n.starts_with("lonesome-")));
+    assert!(
+        rest.iter().all(|(n, _)| n.starts_with("plain-")),
+        "{rest:?}"
+    );
+    assert!(by_downloads(in_names) && by_downloads(rest));
+    let (_, first) = json(&app, "/api/v1/skills?q=lonesome&limit=5").await;
+    assert_eq!(first["total"], 1000);
+    assert_eq!(first["total_exact"], false);
+    assert_eq!(names(&first).len(), 5);
+    let highlight = first["items"][0]["highlight"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(highlight.contains("<mark>"), "{first}");
+
+    // Negation: "-seldom" drops every 10th, name matches included.
+    let without = all_pages(&app, "q=lonesome -seldom").await;
+    assert_eq!(without.len(), 1017);
+    let (in_names, rest) = without.split_at(990);
+    assert!(
+        in_names
+            .iter()
+            .all(|(n, _)| n.starts_with("lonesome-") && !n.ends_with('0'))
+    );
+    assert!(
+        rest.iter()
+            .all(|(n, _)| n.starts_with("plain-") && !n.ends_with('0'))
+    );
+    assert!(by_downloads(in_names) && by_downloads(rest));
+}
+
 /// A plugin hosted in another repository lists that repository's skills once both are
 /// indexed, whichever was indexed first: all of them for `github` and `url` sources, those
 /// in its folder for `git-subdir`.

@@ -124,13 +124,18 @@ xacts() {
 # CPU seconds (user + system) used so far by process $1 (all its threads), and by the
 # PostgreSQL backends serving the benchmark database (the api's pool).
 cpu_of() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# pg_cpu FILE: writes "pid seconds" of each backend to FILE; with a second FILE of an
+# earlier call, prints the CPU seconds used since then by backends alive at both times or
+# started in between (one that exits in between is not counted).
 pg_cpu() {
-  local total=0 pid
+  local pid
   for pid in $(psql "$db_url" -Atqc "SELECT pid FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid()"); do
-    total="$(awk -v t="$total" '{ print t + ($14 + $15) / 100 }' "/proc/$pid/stat" 2>/dev/null || echo "$total")"
-  done
-  echo "$total"
+    awk -v p="$pid" '{ print p, ($14 + $15) / 100 }' "/proc/$pid/stat" 2>/dev/null || true
+  done >"$1"
+  if [ -n "${2:-}" ]; then
+    awk 'NR == FNR { before[$1] = $2; next } { used += $2 - before[$1] } END { print used + 0 }' "$2" "$1"
+  fi
 }
 # Cumulative CPU of wrk children is in /proc/self/stat of this shell (cutime, cstime).
 children_cpu() { awk '{ print ($16 + $17) / 100 }' /proc/$$/stat; }
@@ -182,11 +187,12 @@ for ttl in $CACHE_TTLS; do
     requests="$(run_wrk 2s | sed 's/.*requests=\([0-9]*\).*/\1/')" # warm-up
     for run in $(seq 1 "$RUNS"); do
       load="$(cut -d' ' -f1 /proc/loadavg)"
-      c_pg="$(pg_cpu)" c_api="$(cpu_of "$api_pid")" c_wrk="$(children_cpu)"
+      pg_cpu "$work/pg_before"
+      c_api="$(cpu_of "$api_pid")" c_wrk="$(children_cpu)"
       line="$(run_wrk "${DURATION}s")"
       cpu="$(awk -v a="$(children_cpu)" -v b="$c_wrk" -v c="$(cpu_of "$api_pid")" -v d="$c_api" \
-        -v e="$(pg_cpu)" -v f="$c_pg" -v s="$DURATION" \
-        'BEGIN { printf "cpu_wrk=%.2f cpu_api=%.2f cpu_pg=%.2f", (a - b) / s, (c - d) / s, (e - f) / s }')"
+        -v e="$(pg_cpu "$work/pg_after" "$work/pg_before")" -v s="$DURATION" \
+        'BEGIN { printf "cpu_wrk=%.2f cpu_api=%.2f cpu_pg=%.2f", (a - b) / s, (c - d) / s, e / s }')"
       requests=$((requests + $(echo "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')))
       echo "$shape ttl=$ttl run=$run load=$load $cpu ${line#RESULT }" | tee -a "$results" >&2
     done

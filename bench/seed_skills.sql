@@ -3,7 +3,11 @@
 -- 15–60 words, SKILL.md bodies of ~1.5–5 KB). Words are drawn from a fixed vocabulary
 -- with a skewed distribution, so early words are common ("data" is in about a third of the
 -- descriptions) and late ones uncommon; one word, "zettelkasten", is added to every
--- 2,000th description only (a rare word: 50 skills in 100,000).
+-- 2,000th description only (a rare word: 50 skills in 100,000). Every other description
+-- also gets one made-up word (consonant-vowel syllables, e.g. "kavobe") out of 20,000,
+-- drawn from i with a skew: the first ones are in ~100 skills, most in 1–20. They make a
+-- long tail of rare words and a lexicon (`search_terms`) of some 20,000 terms, as a real
+-- index has, for the rare-word and misspelled-word shapes of bench/api.sh.
 -- Deterministic for a given :skills (setseed). Run on a freshly migrated database:
 --   psql "$URL" -v skills=100000 -f bench/seed_skills.sql
 
@@ -52,6 +56,15 @@ SELECT ARRAY[
 ]::text[]
 $$;
 
+-- The j-th made-up word (0 <= j < 343,000): six letters, consonant-vowel, from a
+-- permutation of j so that neighbours differ.
+CREATE FUNCTION pg_temp.rare_word(j int) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+SELECT c[1 + p % 14] || v[1 + (p / 14) % 5] || c[1 + (p / 70) % 14] || v[1 + (p / 980) % 5]
+       || c[1 + (p / 4900) % 14] || v[1 + (p / 68600) % 5]
+FROM (SELECT (j::bigint * 7919 % 343000)::int AS p,
+             '{b,d,f,g,k,l,m,n,p,r,s,t,v,z}'::text[] AS c, '{a,e,i,o,u}'::text[] AS v) x
+$$;
+
 -- k words drawn with a skew towards the start of the vocabulary.
 CREATE FUNCTION pg_temp.words(k int) RETURNS text LANGUAGE sql VOLATILE AS $$
 SELECT string_agg(v[1 + floor(power(random(), 1.3) * array_length(v, 1))::int], ' ')
@@ -80,7 +93,11 @@ SELECT s.i,
        r.license,
        left(regexp_replace(pg_temp.words(2), '[^a-z0-9]+', '-', 'g') || '-' || s.i, 64) AS name,
        pg_temp.words(15 + (s.i % 46))
-         || CASE WHEN s.i % 2000 = 0 THEN ' zettelkasten' ELSE '' END AS description,
+         || CASE WHEN s.i % 2000 = 0 THEN ' zettelkasten' ELSE '' END
+         -- From i, not random(), so the rest of the data is what it was without them.
+         || CASE WHEN s.i % 2 = 0 THEN ' ' || pg_temp.rare_word(floor(20000 * power(
+              (s.i::bigint * 2654435761 % 4294967296) / 4294967296.0, 2))::int)
+            ELSE '' END AS description,
        (random() < 0.03) AS has_errors,
        floor(power(random(), 8) * 100000)::bigint AS downloads
 FROM generate_series(1, :skills) AS s(i)

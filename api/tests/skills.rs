@@ -202,6 +202,210 @@ async fn browse_filters_facets_and_pages() {
     )
     .await;
     assert_eq!(other["items"], Value::Array(vec![]));
+
+    // Marketplace and plugin facets count what their filters find.
+    let facet = |body: &Value, name: &str| -> Vec<(String, i64)> {
+        body["facets"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("facet {name}: {body}"))
+            .iter()
+            .map(|v| {
+                (
+                    v["value"].as_str().unwrap_or_default().to_owned(),
+                    v["count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    let count = everything.len() as i64;
+    assert_eq!(
+        facet(&all, "marketplace"),
+        vec![("superpowers-dev".to_owned(), count)]
+    );
+    assert_eq!(
+        facet(&all, "plugin"),
+        vec![("superpowers".to_owned(), count)]
+    );
+    let (_, whole) = json(&f.app, "/api/v1/skills?facets=true&limit=100").await;
+    let marketplaces = facet(&whole, "marketplace");
+    let plugins = facet(&whole, "plugin");
+    let names_of = |m: &[(String, i64)]| m.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert!(
+        names_of(&marketplaces).contains(&"anthropic-agent-skills".to_owned()),
+        "{marketplaces:?}"
+    );
+    assert!(
+        names_of(&plugins).contains(&"document-skills".to_owned()),
+        "{plugins:?}"
+    );
+    for (filter, values) in [("marketplace", &marketplaces), ("plugin", &plugins)] {
+        for (value, expected) in values.iter() {
+            let (status, page) = json(
+                &f.app,
+                &format!("/api/v1/skills?{filter}={value}&limit=100"),
+            )
+            .await;
+            assert_eq!(status, 200, "{page}");
+            assert_eq!(
+                names(&page).len() as i64,
+                *expected,
+                "{filter}={value}: {page}"
+            );
+        }
+    }
+    let (_, documents) = json(
+        &f.app,
+        "/api/v1/skills?plugin=document-skills&facets=true&sort=name",
+    )
+    .await;
+    assert_eq!(names(&documents), vec!["docx", "pdf", "pptx", "xlsx"]);
+    assert_eq!(
+        facet(&documents, "plugin"),
+        vec![("document-skills".to_owned(), 4)]
+    );
+}
+
+/// `n` listed skills under `owner` in repositories of `stars`, with chosen licences and
+/// change times (two skills share each time), inserted directly.
+async fn seed_ordered(app: &TestApp, owner: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .conn
+        .execute_unprepared(&format!(
+            "WITH repos AS (INSERT INTO repositories (owner, name, stars) \
+                            SELECT '{owner}', 'r' || j, (ARRAY[50, 50, 10])[j] \
+                            FROM generate_series(1, 3) AS j RETURNING id, name) \
+             INSERT INTO skills (repository_id, name, path, description, license, has_errors, \
+                                 error_count, updated_at) \
+             SELECT repos.id, repos.name || '-s' || i, 'skills/s' || i, 'An ordered helper', \
+                    (ARRAY['MIT', 'Apache-2.0', NULL])[1 + i % 3], true, 1, \
+                    timestamptz '2026-01-01 00:00:00+00' + (i / 2) * interval '1 minute' \
+             FROM repos, generate_series(1, 7) AS i"
+        ))
+        .await
+        .expect("seed ordered skills");
+}
+
+/// Every item of a browse by following `next_cursor` with pages of 4.
+async fn all_items(app: &TestApp, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/api/v1/skills?{query}&limit=4"),
+            Some(c) => format!("/api/v1/skills?{query}&limit=4&cursor={c}"),
+        };
+        let (status, body) = json(app, &path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        out.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+        assert!(out.len() <= 100, "paging does not end");
+    }
+}
+
+#[tokio::test]
+async fn license_and_updated_since_filter_and_stars_and_updated_order_page_stably() {
+    use chrono::{DateTime, Utc};
+    let app = TestApp::spawn().await;
+    let owner = unique_owner("ordered");
+    seed_ordered(&app, &owner).await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let updated = |v: &Value| {
+        v["updated_at"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap()
+    };
+
+    // Stars: repositories' stars descending, ties (two repositories of 50) by id; pages of
+    // 4 walk it without gaps or repeats, and asking again gives the same order.
+    let by_stars = all_items(&app, &format!("owner={owner}&sort=stars")).await;
+    assert_eq!(by_stars.len(), 21);
+    let mut expected = by_stars.clone();
+    expected.sort_by(|a, b| {
+        b["stars"]
+            .as_i64()
+            .cmp(&a["stars"].as_i64())
+            .then_with(|| id(a).cmp(&id(b)))
+    });
+    let ids = |v: &[Value]| v.iter().map(id).collect::<Vec<_>>();
+    assert_eq!(ids(&by_stars), ids(&expected));
+    let mut unique = ids(&by_stars);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 21, "no repeats across pages");
+    assert_eq!(
+        ids(&all_items(&app, &format!("owner={owner}&sort=stars")).await),
+        ids(&by_stars),
+        "stable"
+    );
+    assert_eq!(by_stars[0]["stars"], 50);
+    assert_eq!(by_stars[20]["stars"], 10);
+
+    // Updated: newest first, ties (two skills per minute) by id.
+    let by_updated = all_items(&app, &format!("owner={owner}&sort=updated")).await;
+    let mut expected = by_updated.clone();
+    expected.sort_by(|a, b| updated(b).cmp(&updated(a)).then_with(|| id(a).cmp(&id(b))));
+    assert_eq!(by_updated.len(), 21);
+    assert_eq!(ids(&by_updated), ids(&expected));
+    assert_eq!(
+        ids(&all_items(&app, &format!("owner={owner}")).await),
+        ids(&by_updated),
+        "updated is the browse default"
+    );
+
+    // License: exactly the skills with that licence, in either order.
+    for sort in ["stars", "updated"] {
+        let mit = all_items(&app, &format!("owner={owner}&license=MIT&sort={sort}")).await;
+        let expected: Vec<Value> = (if sort == "stars" {
+            &by_stars
+        } else {
+            &by_updated
+        })
+        .iter()
+        .filter(|v| v["license"] == "MIT")
+        .cloned()
+        .collect();
+        assert_eq!(
+            expected.len(),
+            6,
+            "i % 3 == 0 for 2 of 7 skills in 3 repositories"
+        );
+        assert_eq!(ids(&mit), ids(&expected), "license=MIT&sort={sort}");
+    }
+    let (_, none) = json(
+        &app,
+        &format!("/api/v1/skills?owner={owner}&license=GPL-3.0"),
+    )
+    .await;
+    assert_eq!(none["items"], Value::Array(vec![]));
+
+    // updated_since: at or after the time, boundary included.
+    let since: DateTime<Utc> = "2026-01-01T00:02:00Z".parse().unwrap();
+    let recent = all_items(
+        &app,
+        &format!("owner={owner}&updated_since=2026-01-01T00:02:00Z&sort=stars"),
+    )
+    .await;
+    let expected: Vec<Value> = by_stars
+        .iter()
+        .filter(|v| updated(v) >= since)
+        .cloned()
+        .collect();
+    // i / 2 >= 2 for i in 4..=7: 4 skills per repository.
+    assert_eq!(expected.len(), 12);
+    assert!(recent.iter().any(|v| updated(v) == since), "inclusive");
+    assert_eq!(ids(&recent), ids(&expected));
+    let (status, body) = json(
+        &app,
+        &format!("/api/v1/skills?owner={owner}&updated_since=yesterday"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test]
@@ -726,6 +930,78 @@ async fn common_and_rare_words_page_the_same_way() {
     assert!(by_downloads(&downloads));
 }
 
+/// A word found in many skills but only among the least downloaded ones: reading the most
+/// downloaded skills first finds none within a bounded walk, so the name tier and then the
+/// description tier are collected through the full-text indexes instead. Same order, same
+/// complete pages, whichever way a tier is read; a negated word leaves out skills whose
+/// description has it even when their name matches.
+#[tokio::test]
+async fn a_word_only_in_little_downloaded_skills_pages_in_order() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    // 4,100 skills more downloaded (1,000 and up) without the word; 1,100 named after it
+    // and 30 with it in the description only, downloaded 0-999; every 10th of those also
+    // says "seldom".
+    app.db
+        .conn
+        .execute_unprepared(
+            "WITH repo AS (INSERT INTO repositories (owner, name, stars) \
+                           VALUES ('walk-owner', 'walk', 3) RETURNING id) \
+             INSERT INTO skills (repository_id, name, path, description, has_errors, \
+                                 error_count, download_count) \
+             SELECT repo.id, \
+                    CASE WHEN i <= 4100 THEN 'filler-' \
+                         WHEN i <= 5200 THEN 'lonesome-' ELSE 'plain-' END || i, \
+                    'skills/s' || i, \
+                    CASE WHEN i <= 4100 THEN 'Something else entirely' \
+                         ELSE 'A lonesome helper' END \
+                    || CASE WHEN i > 4100 AND i % 10 = 0 THEN ', seldom used' ELSE '' END, \
+                    true, 1, \
+                    CASE WHEN i <= 4100 THEN 1000 + i ELSE (i * 7919) % 1000 END \
+             FROM repo, generate_series(1, 5230) AS i",
+        )
+        .await
+        .expect("seed skills");
+
+    let by_downloads = |v: &[(String, i64)]| v.windows(2).all(|w| w[0].1 >= w[1].1);
+    let all = all_pages(&app, "q=lonesome").await;
+    assert_eq!(all.len(), 1130, "every match exactly once");
+    let mut unique: Vec<_> = all.iter().map(|(n, _)| n.clone()).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 1130, "no duplicates across pages");
+    let (in_names, rest) = all.split_at(1100);
+    assert!(in_names.iter().all(|(n, _)| n.starts_with("lonesome-")));
+    assert!(
+        rest.iter().all(|(n, _)| n.starts_with("plain-")),
+        "{rest:?}"
+    );
+    assert!(by_downloads(in_names) && by_downloads(rest));
+    let (_, first) = json(&app, "/api/v1/skills?q=lonesome&limit=5").await;
+    assert_eq!(first["total"], 1000);
+    assert_eq!(first["total_exact"], false);
+    assert_eq!(names(&first).len(), 5);
+    let highlight = first["items"][0]["highlight"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(highlight.contains("<mark>"), "{first}");
+
+    // Negation: "-seldom" drops every 10th, name matches included.
+    let without = all_pages(&app, "q=lonesome -seldom").await;
+    assert_eq!(without.len(), 1017);
+    let (in_names, rest) = without.split_at(990);
+    assert!(
+        in_names
+            .iter()
+            .all(|(n, _)| n.starts_with("lonesome-") && !n.ends_with('0'))
+    );
+    assert!(
+        rest.iter()
+            .all(|(n, _)| n.starts_with("plain-") && !n.ends_with('0'))
+    );
+    assert!(by_downloads(in_names) && by_downloads(rest));
+}
+
 /// A plugin hosted in another repository lists that repository's skills once both are
 /// indexed, whichever was indexed first: all of them for `github` and `url` sources, those
 /// in its folder for `git-subdir`.
@@ -829,6 +1105,31 @@ async fn a_plugin_hosted_elsewhere_lists_the_skills_of_its_repository() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(names(&body), expected, "{filter}: {body}");
     }
+    // Their facets agree: plugins by the skills their filters find, one marketplace.
+    let (status, body) = json(&app, &format!("/api/v1/skills?owner={hosted}&facets=true")).await;
+    assert_eq!(status, 200, "{body}");
+    let values = |facet: &str| -> Vec<(String, i64)> {
+        body["facets"][facet]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                (
+                    v["value"].as_str().unwrap_or_default().to_owned(),
+                    v["count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(values("marketplace"), vec![("mixed".to_owned(), 2)]);
+    assert_eq!(
+        values("plugin"),
+        vec![
+            ("by-url".to_owned(), 2),
+            ("remote".to_owned(), 2),
+            ("subdir".to_owned(), 1)
+        ]
+    );
     // The skill page names every plugin that holds the skill.
     let (status, body) = json(&app, &format!("/api/v1/skills/{hosted}/tools/extra-skill")).await;
     assert_eq!(status, 200, "{body}");

@@ -1,8 +1,13 @@
 //! PostgreSQL connection pool.
 
+use std::time::Duration;
+
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 use crate::config::DatabaseSettings;
+
+/// Pooled connections idle at least this long are pinged before use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 /// Opens the pool described by `settings`.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
@@ -12,6 +17,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .min_connections(1)
         .connect_timeout(settings.connect_timeout())
         .acquire_timeout(settings.connect_timeout())
+        // Ping a connection only when it sat idle long enough to have been dropped (by the
+        // server, a proxy or a firewall): a ping on every checkout is one more round trip
+        // per query, twice the round trips of a search.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     Database::connect(options).await
 }

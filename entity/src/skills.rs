@@ -5,6 +5,8 @@
 //! description), 'B')`) with a GIN index. It is deliberately not a field here: it can never be
 //! written, and queries use it through raw expressions such as
 //! `Expr::cust_with_values("search_vector @@ websearch_to_tsquery('english', $1)", [q])`.
+//! `name_vector` (`to_tsvector('english', name)`, empty past 256 characters; GIN-indexed) is
+//! generated and left out the same way; search uses it to rank name matches first.
 //! `name` and `description` also have `pg_trgm` GIN indexes for typo-tolerant search.
 //!
 //! Unique on `(repository_id, path)` (`skills_repository_id_path_key`). A CHECK requires

@@ -41,6 +41,7 @@ mod m20261125_000010_refresh_tokens;
 mod m20261125_000011_repository_problems;
 mod m20261125_000012_skill_events_feed_order;
 mod m20261125_000013_plugin_source_repo;
+mod m20261201_000001_skill_name_vector;
 mod m20261201_000002_repository_indexed_pushed_at;
 mod m20261201_000003_discovery_max_concurrency;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_repository_problems::Migration),
             Box::new(m20261125_000012_skill_events_feed_order::Migration),
             Box::new(m20261125_000013_plugin_source_repo::Migration),
+            Box::new(m20261201_000001_skill_name_vector::Migration),
             Box::new(m20261201_000002_repository_indexed_pushed_at::Migration),
             Box::new(m20261201_000003_discovery_max_concurrency::Migration),
         ]

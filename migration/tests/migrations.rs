@@ -561,7 +561,7 @@ async fn full_text_and_trigram_search() {
         vec![
             "skills_description_trgm_idx".to_owned(),
             "skills_name_trgm_idx".to_owned(),
-            "skills_name_tsv_idx".to_owned(),
+            "skills_name_vector_idx".to_owned(),
             "skills_search_vector_idx".to_owned(),
         ]
     );
@@ -646,7 +646,7 @@ async fn entities_match_the_schema() {
     Migrator::up(conn, None).await.expect("up");
 
     assert_entity_matches::<repositories::Entity>(conn, &[]).await;
-    assert_entity_matches::<skills::Entity>(conn, &["search_vector"]).await;
+    assert_entity_matches::<skills::Entity>(conn, &["search_vector", "name_vector"]).await;
     assert_entity_matches::<skill_versions::Entity>(conn, &[]).await;
     assert_entity_matches::<skill_files::Entity>(conn, &[]).await;
     assert_entity_matches::<marketplaces::Entity>(conn, &[]).await;

@@ -179,7 +179,8 @@ pub struct SearchParams {
     /// `relevance` (default with `q`), `updated` (default without), `stars`, `downloads`,
     /// `name`.
     pub sort: Option<String>,
-    /// Include facet counts (owner, license, has_errors) for the whole result set.
+    /// Include facet counts (owner, license, has_errors, marketplace, plugin) for the whole
+    /// result set.
     pub facets: Option<bool>,
     /// Items per page, 1–100 (default 20).
     pub limit: Option<u32>,
@@ -245,9 +246,18 @@ pub struct FacetValue {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
+    /// Top owners.
     pub owner: Vec<FacetValue>,
+    /// Top licences (skills without one are not counted).
     pub license: Vec<FacetValue>,
+    /// `"false"` and `"true"`.
     pub has_errors: Vec<FacetValue>,
+    /// Top marketplaces (by name) listing matching skills: each count is what the
+    /// `marketplace` filter finds.
+    pub marketplace: Vec<FacetValue>,
+    /// Top plugins (by name) holding matching skills: each count is what the `plugin` filter
+    /// finds.
+    pub plugin: Vec<FacetValue>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -334,6 +344,20 @@ impl Filters {
         })
     }
 
+    /// A filter compares the repository's owner or name (`r`).
+    fn needs_repository(&self) -> bool {
+        self.owner.is_some() || self.repo.is_some()
+    }
+
+    fn any(&self) -> bool {
+        self.needs_repository()
+            || self.license.is_some()
+            || self.marketplace.is_some()
+            || self.plugin.is_some()
+            || self.has_errors.is_some()
+            || self.updated_since.is_some()
+    }
+
     fn apply(&self, sql: &mut Sql) {
         if let Some(owner) = &self.owner {
             let p = sql.bind(owner.to_lowercase());
@@ -402,14 +426,46 @@ impl Matching<'_> {
         if let Matching::FullText(q) = *self {
             let p = sql.bind(q.to_owned());
             sql.push(&format!(
-                " AND s.search_vector @@ websearch_to_tsquery('english', {p})"
+                " AND s.search_vector @@ (SELECT websearch_to_tsquery('english', {p}))"
             ));
         }
     }
 }
 
-/// The query with each word replaced by the closest indexed term, or `None` when no word
-/// has a close term or nothing changed.
+/// [`LISTED`] for search, over `skills` alone (as `alias`): the blacklist is resolved to
+/// repository ids once per statement (a hashed subplan) instead of joining every candidate
+/// to its repository to compare owners, which was most of the cost of counting a thousand
+/// matches.
+fn search_listed(alias: &str) -> String {
+    format!(
+        "{alias}.status = 'active' \
+         AND ({alias}.latest_version_id IS NOT NULL OR {alias}.has_errors) \
+         AND {alias}.repository_id NOT IN (SELECT hr.id FROM blacklist b \
+             JOIN repositories hr ON lower(hr.owner) = lower(b.owner) \
+             AND (b.repo IS NULL OR lower(hr.name) = lower(b.repo)))"
+    )
+}
+
+/// A query's `tsquery`, as a scalar subquery around its parameter: PostgreSQL computes it
+/// once per statement (an InitPlan). Written as `websearch_to_tsquery('english', $n)`, a
+/// prepared statement's generic plan parses the query text again for every row it tests
+/// (a thousand rows counted, a thousand index entries walked), which made a popular word
+/// cost several times its reads.
+const TSQUERY_OPEN: &str = "(SELECT websearch_to_tsquery('english', ";
+const TSQUERY_CLOSE: &str = "))";
+
+/// Rows of the walk of the name tier read from the downloads index at most: a word in
+/// names this often (0.5% of skills) fills a page within them. Past them, the name matches
+/// are collected through `skills_name_vector_idx` instead.
+const WALK_ROWS: i64 = 4000;
+
+/// The query is websearch syntax with a `-` (possibly a negation): a name match then does
+/// not imply a match of the whole skill, which has to be read to be sure.
+fn may_negate(q: &str) -> bool {
+    q.contains('-')
+}
+
+/// The corrected query words, or `None` when no word has a close term or nothing changed.
 async fn correct_query(db: &impl ConnectionTrait, q: &str) -> Result<Option<String>, ApiError> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
@@ -474,14 +530,16 @@ pub async fn search(
     let cursor: Option<SearchCursor> = page.cursor()?;
     let filters = Filters::from_params(&params)?;
     let first_page = cursor.is_none();
+    let key = cursor.as_ref().map(|c| &c.key);
     let db = &state.db;
 
-    // Matches are counted (up to EXACT_TOTAL_LIMIT + 1) before a page is read: the count
-    // is the response's total, says whether to correct the spelling (nothing matched), and
-    // picks how the page is read (see `Density`). Pages of a corrected query stay corrected.
+    // Full text: one statement collects up to EXACT_TOTAL_LIMIT + 1 matches, which gives
+    // the total, says whether to correct the spelling (nothing matched), and when there are
+    // no more than EXACT_TOTAL_LIMIT, is the page too (sorted from the collected matches).
+    // Past that, the page is read in the sort order and stops after one page (see
+    // `fetch_dense_page`). Pages of a corrected query stay corrected.
     let mut corrected_query = None;
-    let mut total = 0;
-    if has_query {
+    let (total, mut rows) = if has_query {
         if cursor.as_ref().is_some_and(|c| c.corrected) {
             corrected_query = correct_query(db, &q).await?;
             if corrected_query.is_none() {
@@ -489,50 +547,26 @@ pub async fn search(
             }
         }
         let searched = corrected_query.as_deref().unwrap_or(&q);
-        total = count_matches(db, Matching::FullText(searched), &filters, None).await?;
-        if total == 0 && first_page {
+        let mut collected = collect_matches(db, sort, searched, &filters, limit, key).await?;
+        if collected.0 == 0 && first_page {
             corrected_query = correct_query(db, &q).await?;
             if let Some(corrected) = &corrected_query {
-                total = count_matches(db, Matching::FullText(corrected), &filters, None).await?;
+                collected = collect_matches(db, sort, corrected, &filters, limit, key).await?;
             }
         }
-    }
-    let key = cursor.as_ref().map(|c| &c.key);
-    let mut rows = match (&corrected_query, has_query) {
-        (_, true) if total == 0 => Vec::new(),
-        (Some(corrected), _) => {
-            fetch_page(
-                db,
-                sort,
-                Matching::FullText(corrected),
-                total,
-                &filters,
-                limit,
-                key,
-            )
-            .await?
+        let searched = corrected_query.as_deref().unwrap_or(&q);
+        match collected {
+            (total, _) if total > EXACT_TOTAL_LIMIT => {
+                let rows = fetch_dense_page(db, sort, searched, &filters, limit, key).await?;
+                (total, rows)
+            }
+            collected => collected,
         }
-        (None, true) => {
-            fetch_page(
-                db,
-                sort,
-                Matching::FullText(&q),
-                total,
-                &filters,
-                limit,
-                key,
-            )
-            .await?
-        }
-        (None, false) => fetch_page(db, sort, Matching::All, 0, &filters, limit, key).await?,
+    } else {
+        let rows = fetch_page(db, sort, Matching::All, None, &filters, limit, key).await?;
+        (0, rows)
     };
     let fuzzy = corrected_query.is_some();
-    let searched = corrected_query.clone().unwrap_or_else(|| q.clone());
-    let matching = if has_query {
-        Matching::FullText(&searched)
-    } else {
-        Matching::All
-    };
 
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -549,11 +583,14 @@ pub async fn search(
     } else {
         None
     };
-    let mut items: Vec<SkillSummary> = rows.into_iter().map(|(s, _)| s).collect();
-    if let Matching::FullText(q) = matching {
-        highlight(db, q, &mut items).await?;
-    }
+    let items: Vec<SkillSummary> = rows.into_iter().map(|(s, _)| s).collect();
 
+    let searched = corrected_query.clone().unwrap_or_else(|| q.clone());
+    let matching = if has_query {
+        Matching::FullText(&searched)
+    } else {
+        Matching::All
+    };
     let (total, total_exact) = match (first_page, has_query) {
         (false, _) => (None, false),
         (true, true) => (
@@ -561,7 +598,7 @@ pub async fn search(
             total <= EXACT_TOTAL_LIMIT,
         ),
         (true, false) => {
-            let total = count_matches(db, matching, &filters, None).await?;
+            let total = count_matches(db, matching, &filters).await?;
             (
                 Some(total.min(EXACT_TOTAL_LIMIT)),
                 total <= EXACT_TOTAL_LIMIT,
@@ -606,34 +643,11 @@ fn plain_cursor(sort: Sort, s: &SkillSummary) -> Cursor {
     }
 }
 
-/// How a page of full-text matches is read, chosen from the (bounded) match count.
-///
-/// `Table`: straight from `skills`, so PostgreSQL can walk the index of the sort order and
-/// stop after one page. Right when matches are common (a word in 38% of skills fills a page
-/// after a few dozen rows), but a rare word makes that walk cover most of the table: 84 ms
-/// for a word in 50 of 100,000 skills, 143 ms for a word in none. `Matches`: when there are
-/// at most `EXACT_TOTAL_LIMIT` matches, the full-text index collects them first into a
-/// materialized CTE (an optimization fence, so the planner cannot turn it back into the
-/// walk, even with a generic plan), and only those are sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Density {
-    Table,
-    Matches,
-}
-
-impl Density {
-    fn of(count: i64) -> Self {
-        if count <= EXACT_TOTAL_LIMIT {
-            Density::Matches
-        } else {
-            Density::Table
-        }
-    }
-}
-
-/// The sort and seek expressions of a page query: columns of `skills`/`repositories`
-/// when reading the table, columns of the collected matches otherwise.
+/// The sort and seek expressions of a page, over the page candidates `pm` (columns `id`,
+/// `downloads`, `updated`, `stars`, `lname`, and `tier` for relevance) or over `skills s`
+/// joined to `repositories r`.
 struct SortKeys {
+    tier: &'static str,
     downloads: &'static str,
     updated: &'static str,
     stars: &'static str,
@@ -642,6 +656,7 @@ struct SortKeys {
 }
 
 const TABLE_KEYS: SortKeys = SortKeys {
+    tier: "0",
     downloads: "s.download_count",
     updated: "s.updated_at",
     stars: "r.stars",
@@ -650,6 +665,7 @@ const TABLE_KEYS: SortKeys = SortKeys {
 };
 
 const MATCH_KEYS: SortKeys = SortKeys {
+    tier: "pm.tier",
     downloads: "pm.downloads",
     updated: "pm.updated",
     stars: "pm.stars",
@@ -657,186 +673,359 @@ const MATCH_KEYS: SortKeys = SortKeys {
     id: "pm.id",
 };
 
-/// One page query: `SELECT summary … WHERE listed AND matching AND filters AND extra AND
-/// seek ORDER BY order LIMIT limit`, read as `density` says. `seek` and `order` write
-/// their expressions with the [`SortKeys`] they are given. With `Density::Matches` the page
-/// is cut from the collected matches before anything else is joined to them.
-fn page_select(
-    matching: Matching<'_>,
-    filters: &Filters,
-    density: Density,
-    extra: &(dyn Fn(&mut Sql) + Sync),
-    seek: &(dyn Fn(&mut Sql, &SortKeys) + Sync),
-    order: &(dyn Fn(&SortKeys) -> String + Sync),
-    limit: i64,
-) -> Sql {
-    let keys = match density {
-        Density::Table => &TABLE_KEYS,
-        Density::Matches => &MATCH_KEYS,
+/// The `ORDER BY` of a sort (relevance: tier, then downloads) and the condition that
+/// seeks past `cursor`, over `keys`. A cursor of another sort is a bad cursor.
+fn order_and_seek(
+    sql: &mut Sql,
+    sort: Sort,
+    keys: &SortKeys,
+    cursor: Option<&Cursor>,
+) -> Result<(String, String), ApiError> {
+    let (column, descending) = match sort {
+        Sort::Relevance | Sort::Downloads => (keys.downloads, true),
+        Sort::Updated => (keys.updated, true),
+        Sort::Stars => (keys.stars, true),
+        Sort::Name => (keys.name, false),
     };
-    let mut sql = match density {
-        Density::Table => {
-            let mut sql = Sql::new("SELECT ");
-            sql.push(SUMMARY_COLUMNS);
-            sql.push(" FROM ");
-            sql
+    let direction = if descending { " DESC" } else { "" };
+    let id = keys.id;
+    let order = match sort {
+        Sort::Relevance => format!("{}, {column}{direction}, {id}", keys.tier),
+        _ => format!("{column}{direction}, {id}"),
+    };
+    let past = if descending { "<" } else { ">" };
+    let after = |sql: &mut Sql, value: sea_orm::Value, last: Uuid| {
+        let v = sql.bind(value);
+        let i = sql.bind(last);
+        format!("({column} {past} {v} OR ({column} = {v} AND {id} > {i}))")
+    };
+    let seek = match (sort, cursor) {
+        (_, None) => String::new(),
+        (Sort::Relevance, Some(Cursor::Relevance(tier, downloads, last))) => {
+            let t = sql.bind(*tier);
+            let within = after(sql, (*downloads).into(), *last);
+            format!(
+                " AND ({tier_key} > {t} OR ({tier_key} = {t} AND {within}))",
+                tier_key = keys.tier
+            )
         }
-        Density::Matches => Sql::new(
-            "WITH page_matches AS MATERIALIZED (SELECT s.id, s.download_count AS downloads, \
-             s.updated_at AS updated, r.stars, lower(s.name) AS lname FROM ",
-        ),
+        (Sort::Updated, Some(Cursor::Updated(at, last))) => {
+            format!(" AND {}", after(sql, (*at).into(), *last))
+        }
+        (Sort::Stars, Some(Cursor::Stars(stars, last))) => {
+            format!(" AND {}", after(sql, (*stars).into(), *last))
+        }
+        (Sort::Downloads, Some(Cursor::Downloads(d, last))) => {
+            format!(" AND {}", after(sql, (*d).into(), *last))
+        }
+        (Sort::Name, Some(Cursor::Name(name, last))) => {
+            format!(" AND {}", after(sql, name.clone().into(), *last))
+        }
+        (_, Some(_)) => return Err(bad_cursor()),
     };
-    sql.push(SUMMARY_FROM);
-    sql.push(" WHERE ");
-    sql.push(LISTED);
-    matching.apply(&mut sql);
-    filters.apply(&mut sql);
-    extra(&mut sql);
-    if density == Density::Matches {
-        sql.push("), page AS (SELECT * FROM page_matches pm WHERE true");
-    }
-    seek(&mut sql, keys);
-    let n = sql.bind(limit);
-    let order = order(keys);
-    sql.push(&format!(" ORDER BY {order} LIMIT {n}"));
-    if density == Density::Matches {
-        sql.push(") SELECT ");
-        sql.push(SUMMARY_COLUMNS);
-        sql.push(
-            " FROM page pm JOIN skills s ON s.id = pm.id \
-             JOIN repositories r ON r.id = s.repository_id \
-             LEFT JOIN skill_versions v ON v.id = s.latest_version_id",
-        );
-        sql.push(&format!(" ORDER BY {order}"));
-    }
-    sql
+    Ok((order, seek))
 }
 
-/// `to_tsvector(name) @@ query`: the skill's name matches (relevance tier 0).
-fn name_match(sql: &mut Sql, q: &str) -> String {
-    let p = sql.bind(q.to_owned());
-    format!("to_tsvector('english'::regconfig, s.name) @@ websearch_to_tsquery('english', {p})")
+/// `ts_headline` options: sentinels around matches, a fragment or two of a long
+/// description.
+fn headline_options() -> String {
+    format!(
+        "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+    )
 }
 
-/// Fetches up to `limit + 1` rows of one page. `total` is the bounded match count of a
-/// full-text query (unused when browsing).
-async fn fetch_page(
+/// The final `SELECT` of a page: the summary of each candidate of `page pm` (with
+/// highlights of full-text query `q`), ordered by `order`. `total` is selected too when
+/// given, with `LEFT JOIN` so that a statement without page rows still answers one row.
+fn push_final_select(
+    sql: &mut Sql,
+    q: Option<&str>,
+    extra: &str,
+    order: &str,
+    total: Option<&str>,
+) {
+    let headline = match q {
+        Some(q) => {
+            let q = sql.bind(q.to_owned());
+            let options = sql.bind(headline_options());
+            format!(
+                ", ts_headline('english', translate(s.name, E'\\x02\\x03', ''), \
+                   (SELECT websearch_to_tsquery('english', {q})), {options}) AS name_hl, \
+                 ts_headline('english', translate(coalesce(s.description, ''), E'\\x02\\x03', ''), \
+                   (SELECT websearch_to_tsquery('english', {q})), {options}) AS description_hl"
+            )
+        }
+        None => ", NULL::text AS name_hl, NULL::text AS description_hl".to_owned(),
+    };
+    let joined = "page pm JOIN skills s ON s.id = pm.id \
+                  JOIN repositories r ON r.id = s.repository_id \
+                  LEFT JOIN skill_versions v ON v.id = s.latest_version_id";
+    match total {
+        Some(total) => sql.push(&format!(
+            " SELECT {total} AS total, {SUMMARY_COLUMNS}{extra}{headline} \
+             FROM n LEFT JOIN ({joined}) ON true ORDER BY {order}"
+        )),
+        None => sql.push(&format!(
+            " SELECT {SUMMARY_COLUMNS}{extra}{headline} FROM {joined} ORDER BY {order}"
+        )),
+    };
+}
+
+/// A page row: the summary, with its highlight when the query had one.
+fn hit_from_row(row: &QueryResult) -> Result<SkillSummary, DbErr> {
+    let mut summary = summary_from_row(row)?;
+    let name: Option<String> = row.try_get("", "name_hl")?;
+    let description: Option<String> = row.try_get("", "description_hl")?;
+    if let Some(name) = name {
+        summary.highlight = Some(Highlight {
+            name: Some(marked_html(&name)),
+            description: summary
+                .description
+                .as_ref()
+                .and(description.as_deref())
+                .map(marked_html),
+        });
+    }
+    Ok(summary)
+}
+
+/// `FROM skills s`, joined to its repository when `with_repository` (filters by owner or
+/// repository, or a sort by stars need it).
+fn skills_from(with_repository: bool) -> &'static str {
+    if with_repository {
+        "skills s JOIN repositories r ON r.id = s.repository_id"
+    } else {
+        "skills s"
+    }
+}
+
+/// Collects up to `EXACT_TOTAL_LIMIT + 1` full-text matches of `q` (through the full-text
+/// index) and counts them. When there are at most `EXACT_TOTAL_LIMIT`, those are every
+/// match and the same statement sorts them and returns `limit + 1` rows of the page;
+/// otherwise it returns no rows and [`fetch_dense_page`] reads the page.
+async fn collect_matches(
     db: &impl ConnectionTrait,
     sort: Sort,
-    matching: Matching<'_>,
-    total: i64,
+    q: &str,
+    filters: &Filters,
+    limit: u32,
+    cursor: Option<&Cursor>,
+) -> Result<(i64, Vec<(SkillSummary, RowKey)>), ApiError> {
+    let with_repository = filters.needs_repository() || sort == Sort::Stars;
+    let mut sql = Sql::new("WITH m AS MATERIALIZED (SELECT s.id, s.download_count AS downloads, ");
+    let tsq = sql.bind(q.to_owned());
+    let tsq = format!("{TSQUERY_OPEN}{tsq}{TSQUERY_CLOSE}");
+    sql.push(&format!(
+        "s.updated_at AS updated, lower(s.name) AS lname, {stars}, \
+         CASE WHEN s.name_vector @@ {tsq} THEN 0 ELSE 1 END AS tier FROM {from} WHERE {listed} \
+         AND s.search_vector @@ {tsq}",
+        stars = if with_repository {
+            "r.stars"
+        } else {
+            "0 AS stars"
+        },
+        from = skills_from(with_repository),
+        listed = search_listed("s"),
+    ));
+    filters.apply(&mut sql);
+    let cap = sql.bind(EXACT_TOTAL_LIMIT + 1);
+    let exact = sql.bind(EXACT_TOTAL_LIMIT);
+    let (order, seek) = order_and_seek(&mut sql, sort, &MATCH_KEYS, cursor)?;
+    let want = sql.bind(i64::from(limit) + 1);
+    sql.push(&format!(
+        " LIMIT {cap}), n AS (SELECT count(*) AS total FROM m), \
+         page AS (SELECT * FROM m pm WHERE (SELECT total FROM n) <= {exact}{seek} \
+                  ORDER BY {order} LIMIT {want})"
+    ));
+    push_final_select(&mut sql, Some(q), ", pm.tier", &order, Some("n.total"));
+    let mut total = 0;
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        total = row.try_get("", "total")?;
+        if row.try_get::<Option<Uuid>>("", "id")?.is_none() {
+            continue;
+        }
+        let tier: i32 = if sort == Sort::Relevance {
+            row.try_get("", "tier")?
+        } else {
+            0
+        };
+        let key = if sort == Sort::Relevance {
+            RowKey::Tier(tier)
+        } else {
+            RowKey::Plain
+        };
+        rows.push((hit_from_row(&row)?, key));
+    }
+    Ok((total, rows))
+}
+
+/// A page of a full-text query with more than `EXACT_TOTAL_LIMIT` matches, read in the
+/// sort order so it stops after one page: a word in 38% of skills fills a page after a
+/// few dozen rows. Relevance reads the name tier (0), then if the page is not full, the
+/// description tier (1), each by downloads (see [`fetch_tier`]).
+async fn fetch_dense_page(
+    db: &impl ConnectionTrait,
+    sort: Sort,
+    q: &str,
     filters: &Filters,
     limit: u32,
     cursor: Option<&Cursor>,
 ) -> Result<Vec<(SkillSummary, RowKey)>, ApiError> {
+    if sort != Sort::Relevance {
+        return fetch_page(
+            db,
+            sort,
+            Matching::FullText(q),
+            Some(q),
+            filters,
+            limit,
+            cursor,
+        )
+        .await;
+    }
     let want = i64::from(limit) + 1;
-    let density = match matching {
-        Matching::All => Density::Table,
-        Matching::FullText(_) => Density::of(total),
+    let (start_tier, after) = match cursor {
+        None => (0, None),
+        Some(Cursor::Relevance(tier, downloads, id)) => (*tier, Some((*downloads, *id))),
+        Some(_) => return Err(bad_cursor()),
     };
-    match (sort, matching) {
-        (Sort::Relevance, Matching::FullText(q)) => {
-            // Tier 0 (name matches), then tier 1 (description only), each by downloads.
-            let start_tier = match cursor {
-                Some(Cursor::Relevance(tier, ..)) => *tier,
-                None => 0,
-                Some(_) => return Err(bad_cursor()),
-            };
-            let mut rows = Vec::new();
-            for tier in start_tier..=1 {
-                let remaining = want - rows.len() as i64;
-                if remaining <= 0 {
-                    break;
-                }
-                // Among many matches, name matches may still be few.
-                let density = if tier == 0 && density == Density::Table {
-                    let in_names = |sql: &mut Sql| {
-                        let m = name_match(sql, q);
-                        sql.push(&format!(" AND {m}"));
-                    };
-                    Density::of(count_matches(db, matching, filters, Some(&in_names)).await?)
-                } else {
-                    density
-                };
-                let tier_condition = |sql: &mut Sql| {
-                    let m = name_match(sql, q);
-                    sql.push(&if tier == 0 {
-                        format!(" AND {m}")
-                    } else {
-                        format!(" AND NOT ({m})")
-                    });
-                };
-                let seek = |sql: &mut Sql, k: &SortKeys| {
-                    if let Some(Cursor::Relevance(t, downloads, id)) = cursor
-                        && *t == tier
-                    {
-                        let d = sql.bind(*downloads);
-                        let i = sql.bind(*id);
-                        sql.push(&format!(
-                            " AND ({dl} < {d} OR ({dl} = {d} AND {id} > {i}))",
-                            dl = k.downloads,
-                            id = k.id
-                        ));
-                    }
-                };
-                let order = |k: &SortKeys| format!("{} DESC, {}", k.downloads, k.id);
-                let sql = page_select(
-                    matching,
-                    filters,
-                    density,
-                    &tier_condition,
-                    &seek,
-                    &order,
-                    remaining,
-                );
-                for row in db.query_all_raw(sql.statement()).await? {
-                    rows.push((summary_from_row(&row)?, RowKey::Tier(tier)));
-                }
-            }
-            Ok(rows)
+    let mut rows = Vec::new();
+    for tier in start_tier..=1 {
+        let remaining = want - rows.len() as i64;
+        if remaining <= 0 {
+            break;
         }
-        _ => {
-            // The sort column (by its key name) and direction.
-            let (column, descending): (fn(&SortKeys) -> &'static str, bool) = match sort {
-                Sort::Updated | Sort::Relevance => (|k| k.updated, true),
-                Sort::Stars => (|k| k.stars, true),
-                Sort::Downloads => (|k| k.downloads, true),
-                Sort::Name => (|k| k.name, false),
-            };
-            let seek_value: Option<(sea_orm::Value, Uuid)> = match (sort, cursor) {
-                (_, None) => None,
-                (Sort::Updated | Sort::Relevance, Some(Cursor::Updated(at, id))) => {
-                    Some(((*at).into(), *id))
-                }
-                (Sort::Stars, Some(Cursor::Stars(stars, id))) => Some(((*stars).into(), *id)),
-                (Sort::Downloads, Some(Cursor::Downloads(d, id))) => Some(((*d).into(), *id)),
-                (Sort::Name, Some(Cursor::Name(name, id))) => Some((name.clone().into(), *id)),
-                (_, Some(_)) => return Err(bad_cursor()),
-            };
-            let seek = |sql: &mut Sql, k: &SortKeys| {
-                if let Some((value, id)) = &seek_value {
-                    let v = sql.bind(value.clone());
-                    let i = sql.bind(*id);
-                    let c = column(k);
-                    let past = if descending { "<" } else { ">" };
-                    sql.push(&format!(
-                        " AND ({c} {past} {v} OR ({c} = {v} AND {} > {i}))",
-                        k.id
-                    ));
-                }
-            };
-            let order = |k: &SortKeys| {
-                let direction = if descending { " DESC" } else { "" };
-                format!("{}{direction}, {}", column(k), k.id)
-            };
-            let sql = page_select(matching, filters, density, &|_| {}, &seek, &order, want);
-            let mut rows = Vec::new();
-            for row in db.query_all_raw(sql.statement()).await? {
-                rows.push((summary_from_row(&row)?, RowKey::Plain));
-            }
-            Ok(rows)
+        let after = if tier == start_tier { after } else { None };
+        for summary in fetch_tier(db, q, filters, tier, remaining, after).await? {
+            rows.push((summary, RowKey::Tier(tier)));
         }
     }
+    Ok(rows)
+}
+
+/// Up to `want` skills of relevance tier `tier` (0: the name matches; 1: matches in the
+/// description only) by downloads, after `after` (downloads, id) when given.
+///
+/// One statement: a walk of the downloads index (`skills_listed_downloads_cover_idx`,
+/// index-only for the name tier: the name vector is in the index) that stops after `want`
+/// matches but reads at most [`WALK_ROWS`] rows; when that did not fill the page, the
+/// tier's matches are collected through the full-text indexes instead and sorted (a word
+/// common in descriptions but rare in names would otherwise walk most of the table).
+async fn fetch_tier(
+    db: &impl ConnectionTrait,
+    q: &str,
+    filters: &Filters,
+    tier: i32,
+    want: i64,
+    after: Option<(i64, Uuid)>,
+) -> Result<Vec<SkillSummary>, ApiError> {
+    let mut sql =
+        Sql::new("WITH walk AS MATERIALIZED (SELECT k.id, k.download_count AS downloads FROM (");
+    let tsq = sql.bind(q.to_owned());
+    let tsq = format!("{TSQUERY_OPEN}{tsq}{TSQUERY_CLOSE}");
+    let walk_seek = |sql: &mut Sql, alias: &str| match after {
+        Some((downloads, id)) => {
+            let d = sql.bind(downloads);
+            let i = sql.bind(id);
+            // The first comparison bounds the index scan; the second is exact.
+            format!(
+                " AND {alias}.download_count <= {d} \
+                 AND ({alias}.download_count < {d} OR {alias}.id > {i})"
+            )
+        }
+        None => String::new(),
+    };
+    let seek = walk_seek(&mut sql, "k");
+    let rows = sql.bind(WALK_ROWS);
+    sql.push(&format!(
+        "SELECT k.id, k.download_count, k.repository_id, k.name_vector FROM skills k \
+         WHERE k.status = 'active' AND (k.latest_version_id IS NOT NULL OR k.has_errors){seek} \
+         ORDER BY k.download_count DESC, k.id LIMIT {rows}) k"
+    ));
+    // The skill row itself is read only when a condition needs more than the index holds.
+    let read_skill = tier == 1 || may_negate(q) || filters.any();
+    if read_skill {
+        sql.push(" JOIN skills s ON s.id = k.id");
+    }
+    if filters.needs_repository() {
+        sql.push(" JOIN repositories r ON r.id = k.repository_id");
+    }
+    sql.push(
+        " WHERE k.repository_id NOT IN (SELECT hr.id FROM blacklist b \
+           JOIN repositories hr ON lower(hr.owner) = lower(b.owner) \
+           AND (b.repo IS NULL OR lower(hr.name) = lower(b.repo)))",
+    );
+    sql.push(&match (tier, read_skill) {
+        (0, false) => format!(" AND k.name_vector @@ {tsq}"),
+        (0, true) => format!(" AND k.name_vector @@ {tsq} AND s.search_vector @@ {tsq}"),
+        _ => format!(" AND s.search_vector @@ {tsq} AND NOT (k.name_vector @@ {tsq})"),
+    });
+    filters.apply(&mut sql);
+    let want_p = sql.bind(want);
+    sql.push(&format!(
+        " ORDER BY k.download_count DESC, k.id LIMIT {want_p}), \
+         collected AS MATERIALIZED (SELECT s.id, s.download_count AS downloads FROM {from} \
+         WHERE (SELECT count(*) FROM walk) < {want_p} AND {listed} AND s.search_vector @@ {tsq}",
+        from = skills_from(filters.needs_repository()),
+        listed = search_listed("s"),
+    ));
+    sql.push(&if tier == 0 {
+        format!(" AND s.name_vector @@ {tsq}")
+    } else {
+        format!(" AND NOT (s.name_vector @@ {tsq})")
+    });
+    filters.apply(&mut sql);
+    let seek = walk_seek(&mut sql, "s");
+    sql.push(&format!(
+        "{seek}), \
+         page AS ((SELECT * FROM walk WHERE (SELECT count(*) FROM walk) >= {want_p}) \
+                  UNION ALL \
+                  (SELECT * FROM collected ORDER BY downloads DESC, id LIMIT {want_p}))"
+    ));
+    push_final_select(&mut sql, Some(q), "", "pm.downloads DESC, pm.id", None);
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        out.push(hit_from_row(&row)?);
+    }
+    Ok(out)
+}
+
+/// Up to `limit + 1` rows of a page read straight from `skills` in the sort order, so that
+/// PostgreSQL walks the index of that order and stops after one page: browsing, and
+/// full-text queries with many matches in a sort other than relevance. `q` is highlighted.
+async fn fetch_page(
+    db: &impl ConnectionTrait,
+    sort: Sort,
+    matching: Matching<'_>,
+    q: Option<&str>,
+    filters: &Filters,
+    limit: u32,
+    cursor: Option<&Cursor>,
+) -> Result<Vec<(SkillSummary, RowKey)>, ApiError> {
+    let sort = if sort == Sort::Relevance {
+        Sort::Updated
+    } else {
+        sort
+    };
+    let mut sql = Sql::new(
+        "WITH page AS (SELECT s.id, s.download_count AS downloads, s.updated_at AS updated, \
+         r.stars, lower(s.name) AS lname FROM skills s \
+         JOIN repositories r ON r.id = s.repository_id WHERE ",
+    );
+    sql.push(&search_listed("s"));
+    matching.apply(&mut sql);
+    filters.apply(&mut sql);
+    let (order, seek) = order_and_seek(&mut sql, sort, &TABLE_KEYS, cursor)?;
+    let want = sql.bind(i64::from(limit) + 1);
+    sql.push(&format!("{seek} ORDER BY {order} LIMIT {want})"));
+    let (order, _) = order_and_seek(&mut sql, sort, &MATCH_KEYS, None)?;
+    push_final_select(&mut sql, q, "", &order, None);
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        rows.push((hit_from_row(&row)?, RowKey::Plain));
+    }
+    Ok(rows)
 }
 
 fn bad_cursor() -> ApiError {
@@ -846,23 +1035,19 @@ fn bad_cursor() -> ApiError {
     )
 }
 
-/// Number of matches (with an `extra` condition), counted up to one past
-/// [`EXACT_TOTAL_LIMIT`].
+/// Number of listed skills (browse), counted up to one past [`EXACT_TOTAL_LIMIT`].
 async fn count_matches(
     db: &impl ConnectionTrait,
     matching: Matching<'_>,
     filters: &Filters,
-    extra: Option<&(dyn Fn(&mut Sql) + Sync)>,
 ) -> Result<i64, ApiError> {
-    let mut sql = Sql::new("SELECT count(*) AS n FROM (SELECT 1 FROM ");
-    sql.push(SUMMARY_FROM);
-    sql.push(" WHERE ");
-    sql.push(LISTED);
+    let mut sql = Sql::new(&format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM {} WHERE {}",
+        skills_from(filters.needs_repository()),
+        search_listed("s")
+    ));
     matching.apply(&mut sql);
     filters.apply(&mut sql);
-    if let Some(extra) = extra {
-        extra(&mut sql);
-    }
     let n = sql.bind(EXACT_TOTAL_LIMIT + 1);
     sql.push(&format!(" LIMIT {n}) matches"));
     let row = db
@@ -872,12 +1057,19 @@ async fn count_matches(
     Ok(row.try_get("", "n")?)
 }
 
+/// Facet counts over every match: owner, licence, has_errors, and the marketplaces and
+/// plugins that hold the matches. Marketplace and plugin values are names, grouped without
+/// case like their filters (`marketplace=`, `plugin=`), and a skill counts once per name
+/// however many plugins of that name hold it, so a value's count is what its filter finds.
 async fn compute_facets(
     db: &impl ConnectionTrait,
     matching: Matching<'_>,
     filters: &Filters,
 ) -> Result<Facets, ApiError> {
-    let mut sql = Sql::new("WITH m AS (SELECT r.owner, s.license, s.has_errors FROM ");
+    let mut sql = Sql::new(
+        "WITH m AS MATERIALIZED (SELECT s.id, s.repository_id, s.path, r.owner, s.license, \
+         s.has_errors FROM ",
+    );
     sql.push(SUMMARY_FROM);
     sql.push(" WHERE ");
     sql.push(LISTED);
@@ -885,19 +1077,32 @@ async fn compute_facets(
     filters.apply(&mut sql);
     let top = sql.bind(FACET_VALUES);
     sql.push(&format!(
-        ") \
+        "), \
+         member AS (SELECT m.id, ps.plugin_id FROM m JOIN plugin_skills ps ON ps.skill_id = m.id \
+                    UNION \
+                    SELECT s.id, pl.id FROM m s JOIN plugins pl ON {HOSTED_PLUGIN_SKILL}) \
          (SELECT 'owner' AS facet, owner AS value, count(*) AS n FROM m GROUP BY owner \
           ORDER BY n DESC, owner LIMIT {top}) \
          UNION ALL \
          (SELECT 'license', license, count(*) AS n FROM m WHERE license IS NOT NULL \
           GROUP BY license ORDER BY n DESC, license LIMIT {top}) \
          UNION ALL \
-         (SELECT 'has_errors', has_errors::text, count(*) FROM m GROUP BY has_errors)"
+         (SELECT 'has_errors', has_errors::text, count(*) FROM m GROUP BY has_errors) \
+         UNION ALL \
+         (SELECT 'marketplace', min(mk.name), count(DISTINCT mb.id) AS n FROM member mb \
+          JOIN plugins pl ON pl.id = mb.plugin_id JOIN marketplaces mk ON mk.id = pl.marketplace_id \
+          GROUP BY lower(mk.name) ORDER BY n DESC, 2 LIMIT {top}) \
+         UNION ALL \
+         (SELECT 'plugin', min(pl.name), count(DISTINCT mb.id) AS n FROM member mb \
+          JOIN plugins pl ON pl.id = mb.plugin_id \
+          GROUP BY lower(pl.name) ORDER BY n DESC, 2 LIMIT {top})"
     ));
     let mut facets = Facets {
         owner: Vec::new(),
         license: Vec::new(),
         has_errors: Vec::new(),
+        marketplace: Vec::new(),
+        plugin: Vec::new(),
     };
     for row in db.query_all_raw(sql.statement()).await? {
         let facet: String = row.try_get("", "facet")?;
@@ -908,6 +1113,8 @@ async fn compute_facets(
         match facet.as_str() {
             "owner" => facets.owner.push(value),
             "license" => facets.license.push(value),
+            "marketplace" => facets.marketplace.push(value),
+            "plugin" => facets.plugin.push(value),
             _ => facets.has_errors.push(value),
         }
     }
@@ -919,48 +1126,6 @@ async fn compute_facets(
 /// and only the sentinels become `<mark>`, so nothing from a skill becomes markup.
 const MARK_START: char = '\u{2}';
 const MARK_END: char = '\u{3}';
-
-async fn highlight(
-    db: &impl ConnectionTrait,
-    q: &str,
-    items: &mut [SkillSummary],
-) -> Result<(), ApiError> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = items.iter().map(|s| s.id).collect();
-    let options = format!(
-        "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
-    );
-    let statement = Statement::from_sql_and_values(
-        sea_orm::DbBackend::Postgres,
-        "SELECT s.id, \
-           ts_headline('english', translate(s.name, E'\\x02\\x03', ''), tsq, $3) AS name_hl, \
-           ts_headline('english', translate(coalesce(s.description, ''), E'\\x02\\x03', ''), tsq, $3) AS description_hl \
-         FROM skills s, websearch_to_tsquery('english', $1) tsq \
-         WHERE s.id = ANY($2)",
-        [q.into(), ids.into(), options.into()],
-    );
-    let mut by_id: HashMap<Uuid, (String, String)> = HashMap::new();
-    for row in db.query_all_raw(statement).await? {
-        by_id.insert(
-            row.try_get("", "id")?,
-            (
-                row.try_get("", "name_hl")?,
-                row.try_get("", "description_hl")?,
-            ),
-        );
-    }
-    for item in items.iter_mut() {
-        if let Some((name, description)) = by_id.remove(&item.id) {
-            item.highlight = Some(Highlight {
-                name: Some(marked_html(&name)),
-                description: item.description.as_ref().map(|_| marked_html(&description)),
-            });
-        }
-    }
-    Ok(())
-}
 
 /// HTML-escapes `text` and turns the sentinels into `<mark>` elements.
 fn marked_html(text: &str) -> String {

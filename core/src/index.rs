@@ -999,6 +999,31 @@ pub async fn mark_sync_failed(
     Ok(())
 }
 
+/// After a sync found the repository indexed at its HEAD: a failure recorded since, or a
+/// `syncing` left by a run that was terminated, no longer describes it (one run per
+/// repository at a time: the workflow id is the repository's), so the row reads as synced
+/// again. Writes nothing (0 rows) when it already does, which keeps an unchanged resync
+/// free of writes.
+pub async fn clear_sync_failure(
+    db: &DatabaseConnection,
+    repository_id: Uuid,
+) -> Result<u64, IndexError> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE repositories SET sync_status = 'succeeded', last_error = NULL, \
+             last_error_kind = NULL, last_synced_at = now() \
+             WHERE id = $1 AND sync_status <> 'succeeded'",
+            [repository_id.into()],
+        ))
+        .await
+        .map_err(|source| IndexError::Db {
+            step: "clear sync failure",
+            repository: repository_id.to_string(),
+            source,
+        })?;
+    Ok(done.rows_affected())
+}
+
 // ---- helpers ----------------------------------------------------------------------------
 
 fn stmt<I: IntoIterator<Item = Value>>(sql: &str, values: I) -> Statement {

@@ -13,7 +13,7 @@ use skilldex_core::{
     workflows::{SyncRepository, sync_start_options},
 };
 use skilldex_test_support::{
-    fake_github::{FakeGithub, fixtures},
+    fake_github::{FakeGithub, FakeRepo, fixtures},
     migrated_database, s3_settings, scalar, unique_owner,
 };
 use temporalio_client::{Client, WorkflowGetResultOptions};
@@ -491,5 +491,98 @@ async fn hostile_archives_are_recorded_on_the_repository_and_the_worker_keeps_se
         .await
         .expect("healthy repo still syncs");
     assert!(output.index.expect("indexed").new_versions > 0);
+    worker.stop();
+}
+
+/// The repository row's `(sync_status, last_error_kind)`.
+async fn sync_state(db: &DatabaseConnection, owner: &str) -> (String, Option<String>) {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT sync_status, last_error_kind FROM repositories WHERE owner = $1",
+            [owner.into()],
+        ))
+        .await
+        .unwrap()
+        .expect("repository row");
+    (
+        row.try_get("", "sync_status").unwrap(),
+        row.try_get("", "last_error_kind").unwrap(),
+    )
+}
+
+/// A sync that fails while the repository's HEAD is unchanged (here: the repository is
+/// briefly gone) is recorded; the next sync finds the index at HEAD, downloads nothing and
+/// marks the repository synced again instead of leaving the stale error on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_up_to_date_sync_clears_an_earlier_failure() {
+    let owner = unique_owner("recovers");
+    let fixture = || {
+        FakeRepo::from_files(
+            &owner,
+            "skills",
+            [(
+                "skills/one/SKILL.md",
+                fixtures::valid_skill_md("one"),
+                0o644,
+            )],
+        )
+    };
+    let fake = FakeGithub::builder().repo(fixture()).start().await;
+    let db = migrated_database().await;
+    let worker = TestWorker::start(db.settings(), fake.settings());
+    let client = worker.client().await;
+    let repo = RepoName::new(&owner, "skills").unwrap();
+
+    let first = sync(&client, &worker.task_queue, &repo)
+        .await
+        .expect("first sync");
+    assert!(!first.up_to_date);
+    assert_eq!(
+        sync_state(&db.conn, &owner).await,
+        ("succeeded".into(), None)
+    );
+
+    fake.remove_repo(&owner, "skills");
+    let gone = sync(&client, &worker.task_queue, &repo).await;
+    assert!(
+        gone.is_err(),
+        "a missing repository fails the sync: {gone:?}"
+    );
+    let (status, kind) = sync_state(&db.conn, &owner).await;
+    assert_eq!(status, "failed");
+    assert!(kind.is_some(), "the failure is recorded");
+
+    fake.add_repo(fixture());
+    let before = snapshot(&db.conn).await;
+    let again = sync(&client, &worker.task_queue, &repo)
+        .await
+        .expect("resync");
+    assert!(again.up_to_date, "same HEAD as indexed: {again:?}");
+    assert_eq!(
+        sync_state(&db.conn, &owner).await,
+        ("succeeded".into(), None)
+    );
+    assert_eq!(
+        scalar(
+            &db.conn,
+            &format!(
+                "SELECT count(*) FROM repositories WHERE owner = '{owner}' AND last_error IS NULL"
+            )
+        )
+        .await,
+        1
+    );
+    // No row was added or removed: only the repository's status changed.
+    let counts = before.len() - 1;
+    assert_eq!(before[..counts], snapshot(&db.conn).await[..counts]);
+
+    // Once synced, an unchanged resync writes nothing at all.
+    let settled = snapshot(&db.conn).await;
+    let last = sync(&client, &worker.task_queue, &repo)
+        .await
+        .expect("resync");
+    assert!(last.up_to_date);
+    assert_eq!(settled, snapshot(&db.conn).await);
     worker.stop();
 }

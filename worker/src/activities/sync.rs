@@ -133,6 +133,10 @@ pub struct RecordSuccess {
     pub workflow_id: String,
     pub repository_id: Option<uuid::Uuid>,
     pub result: serde_json::Value,
+    /// The repository was already indexed at its HEAD: a failure recorded since (GitHub
+    /// unreachable, a commit that failed and was reverted) no longer describes it.
+    #[serde(default)]
+    pub up_to_date: bool,
 }
 
 fn non_retryable(kind: &str, message: impl Into<String>) -> ActivityError {
@@ -368,6 +372,11 @@ impl SyncActivities {
         _ctx: ActivityContext,
         input: RecordSuccess,
     ) -> Result<(), ActivityError> {
+        if let (true, Some(repository_id)) = (input.up_to_date, input.repository_id) {
+            index::clear_sync_failure(&self.db, repository_id)
+                .await
+                .map_err(db_failure)?;
+        }
         registration::finish(
             &self.db,
             &input.workflow_id,

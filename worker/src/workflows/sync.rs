@@ -247,6 +247,7 @@ impl SyncRepositoryWorkflow {
             workflow_id: ctx.workflow_id().to_string(),
             repository_id,
             result: serde_json::to_value(output).unwrap_or(serde_json::Value::Null),
+            up_to_date: output.up_to_date,
         };
         Self::finish_registrations(ctx, Finish::Success(success)).await
     }

@@ -21,6 +21,8 @@ export interface SearchQuery {
   sort?: string;
   owner?: string;
   license?: string;
+  marketplace?: string;
+  plugin?: string;
   has_errors?: string;
   cursor?: string;
   limit?: number;

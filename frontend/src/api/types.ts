@@ -43,7 +43,13 @@ export interface SearchResults extends Page<SkillSummary> {
   total_exact: boolean;
   fuzzy: boolean;
   corrected_query: string | null;
-  facets: { owner: FacetValue[]; license: FacetValue[]; has_errors: FacetValue[] } | null;
+  facets: {
+    owner: FacetValue[];
+    license: FacetValue[];
+    has_errors: FacetValue[];
+    marketplace: FacetValue[];
+    plugin: FacetValue[];
+  } | null;
 }
 
 export interface Finding {

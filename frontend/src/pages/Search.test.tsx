@@ -1,4 +1,4 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, mockFetchRoutes } from '../test/fetch.ts';
@@ -20,6 +20,8 @@ function results(items: ReturnType<typeof summary>[], extra = {}) {
         { value: 'false', count: 2 },
         { value: 'true', count: 0 },
       ],
+      marketplace: [],
+      plugin: [],
     },
     ...extra,
   };
@@ -221,6 +223,42 @@ describe('Search', () => {
     await vi.waitFor(() =>
       expect(fetch.mock.calls.some(([input]) => String(input).includes('owner=anthropics'))).toBe(true),
     );
+  });
+
+  it('offers marketplace and plugin filters only where the results have them', async () => {
+    const fetch = mockFetchRoutes({
+      '/api/v1/skills': {
+        status: 200,
+        body: results([summary('pdf')], {
+          facets: {
+            ...results([]).facets,
+            marketplace: [{ value: 'anthropic-agent-skills', count: 3 }],
+            plugin: [{ value: 'document-skills', count: 2 }],
+          },
+        }),
+      },
+    });
+    render(<Search />);
+    const filters = await screen.findByRole('complementary', { name: 'Filters' });
+    expect(await within(filters).findByRole('group', { name: 'Marketplace' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /document-skills\s*2/ }));
+    expect(new URLSearchParams(window.location.search).get('plugin')).toBe('document-skills');
+    await vi.waitFor(() =>
+      expect(fetch.mock.calls.some(([input]) => String(input).includes('plugin=document-skills'))).toBe(true),
+    );
+    // The active filter shows as a chip that removes it.
+    await userEvent.click(await screen.findByRole('button', { name: /document-skills.*remove filter/ }));
+    expect(new URLSearchParams(window.location.search).get('plugin')).toBeNull();
+  });
+
+  it('leaves out marketplace and plugin filters when no result is in one', async () => {
+    mockFetchRoutes({ '/api/v1/skills': { status: 200, body: results([summary('pdf')]) } });
+    render(<Search />);
+    const filters = await screen.findByRole('complementary', { name: 'Filters' });
+    await screen.findByRole('link', { name: 'pdf' });
+    expect(within(filters).getByRole('group', { name: 'Owner' })).toBeInTheDocument();
+    expect(within(filters).queryByRole('group', { name: 'Marketplace' })).toBeNull();
+    expect(within(filters).queryByRole('group', { name: 'Plugin' })).toBeNull();
   });
 
   it('shows the error state when the API fails', async () => {

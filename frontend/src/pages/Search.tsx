@@ -20,6 +20,14 @@ const SORTS = [
   ['name', 'Name'],
 ] as const;
 
+/** Facets offered as filters (each a URL parameter of the same name), in page order. */
+const VALUE_FACETS = [
+  ['owner', 'Owner'],
+  ['license', 'Licence'],
+  ['marketplace', 'Marketplace'],
+  ['plugin', 'Plugin'],
+] as const;
+
 function searchUrl(params: URLSearchParams, changes: Record<string, string | null>): string {
   const next = new URLSearchParams(params);
   for (const [key, value] of Object.entries(changes)) {
@@ -61,9 +69,11 @@ export function Search() {
   const sort = search.get('sort') ?? '';
   const owner = search.get('owner') ?? '';
   const license = search.get('license') ?? '';
+  const marketplace = search.get('marketplace') ?? '';
+  const plugin = search.get('plugin') ?? '';
   const hasErrors = search.get('has_errors') ?? '';
   useTitle(q ? `“${q}”` : 'Search');
-  const params = { q, sort, owner, license, has_errors: hasErrors };
+  const params = { q, sort, owner, license, marketplace, plugin, has_errors: hasErrors };
   const key = JSON.stringify(params);
 
   const [text, setText] = useState(q);
@@ -265,12 +275,14 @@ export function Search() {
               </label>
             ))}
           </fieldset>
-          {(['owner', 'license'] as const).map((facet) => {
-            const current = facet === 'owner' ? owner : license;
+          {VALUE_FACETS.map(([facet, title]) => {
+            const current = params[facet];
             const values = results?.facets?.[facet] ?? [];
+            // Marketplaces and plugins are absent from most indexes: no empty box for them.
+            if (!current && values.length === 0 && (facet === 'marketplace' || facet === 'plugin')) return null;
             return (
               <fieldset key={facet}>
-                <legend>{facet === 'owner' ? 'Owner' : 'Licence'}</legend>
+                <legend>{title}</legend>
                 {current && (
                   <button type="button" className="chip chip--active" onClick={() => set({ [facet]: null })}>
                     {current} ✕<span className="visually-hidden"> remove filter</span>

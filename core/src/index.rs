@@ -846,29 +846,19 @@ pub async fn indexed_repos(
     if repos.is_empty() {
         return Ok(Vec::new());
     }
-    let input: Vec<Json> = repos
-        .iter()
-        .enumerate()
-        .map(|(i, r)| json!({ "i": i, "owner": clean(&r.owner), "name": clean(&r.name) }))
-        .collect();
     let rows = db
         .query_all_raw(stmt(
             "SELECT x.i, r.last_indexed_commit, r.indexed_pushed_at \
              FROM jsonb_to_recordset($1::jsonb) AS x(i int, owner text, name text) \
              JOIN repositories r ON lower(r.host) = lower($2) \
                  AND lower(r.owner) = lower(x.owner) AND lower(r.name) = lower(x.name)",
-            [jsonb(Json::Array(input)), GITHUB_HOST.into()],
+            [jsonb(repo_list(repos)), GITHUB_HOST.into()],
         ))
         .await
         .map_err(err)?;
     let mut out = vec![None; repos.len()];
     for row in &rows {
-        let i: i32 = get(row, "i").map_err(err)?;
-        let slot = usize::try_from(i)
-            .ok()
-            .and_then(|i| out.get_mut(i))
-            .ok_or_else(|| err(DbErr::Custom(format!("row index {i} out of range"))))?;
-        *slot = Some(IndexedRepo {
+        *slot_of(&mut out, row).map_err(err)? = Some(IndexedRepo {
             last_indexed_commit: get(row, "last_indexed_commit").map_err(err)?,
             indexed_pushed_at: get(row, "indexed_pushed_at").map_err(err)?,
         });
@@ -938,17 +928,40 @@ pub async fn plugin_source_repositories(
 
 /// Whether the repository, or its whole owner, is blacklisted (case-insensitive).
 pub async fn is_blacklisted(db: &DatabaseConnection, repo: &RepoName) -> Result<bool, IndexError> {
-    let row = db
-        .query_one_raw(stmt(
-            "SELECT EXISTS (SELECT 1 FROM blacklist WHERE lower(owner) = lower($1) \
-             AND (repo IS NULL OR lower(repo) = lower($2))) AS blacklisted",
-            [clean(&repo.owner).into(), clean(&repo.name).into()],
+    let flags = blacklisted(db, std::slice::from_ref(repo)).await?;
+    Ok(flags.first().copied().unwrap_or(false))
+}
+
+/// [`is_blacklisted`] for each of `repos`, in the same order, in one statement.
+pub async fn blacklisted(
+    db: &DatabaseConnection,
+    repos: &[RepoName],
+) -> Result<Vec<bool>, IndexError> {
+    let err = |source| IndexError::Db {
+        step: "read blacklist",
+        repository: match repos {
+            [one] => one.full_name(),
+            _ => format!("{} repositories", repos.len()),
+        },
+        source,
+    };
+    if repos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT x.i FROM jsonb_to_recordset($1::jsonb) AS x(i int, owner text, name text) \
+             WHERE EXISTS (SELECT 1 FROM blacklist b WHERE lower(b.owner) = lower(x.owner) \
+                           AND (b.repo IS NULL OR lower(b.repo) = lower(x.name)))",
+            [jsonb(repo_list(repos))],
         ))
         .await
-        .map_err(repo_err("read blacklist", repo))?
-        .ok_or(DbErr::RecordNotFound("EXISTS row".into()))
-        .map_err(repo_err("read blacklist", repo))?;
-    get(&row, "blacklisted").map_err(repo_err("read blacklist", repo))
+        .map_err(err)?;
+    let mut out = vec![false; repos.len()];
+    for row in &rows {
+        *slot_of(&mut out, row).map_err(err)? = true;
+    }
+    Ok(out)
 }
 
 /// Records that a sync of `repo` started (`sync_status = 'syncing'`), creating a minimal
@@ -1025,6 +1038,25 @@ pub async fn clear_sync_failure(
 }
 
 // ---- helpers ----------------------------------------------------------------------------
+
+/// `repos` as a JSON array of `{i, owner, name}` for `jsonb_to_recordset`: one statement
+/// over a list of repositories, answering each by its position `i`.
+fn repo_list(repos: &[RepoName]) -> Json {
+    repos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| json!({ "i": i, "owner": clean(&r.owner), "name": clean(&r.name) }))
+        .collect()
+}
+
+/// The element of `out` a row of a [`repo_list`] statement answers (its `i` column).
+fn slot_of<'a, T>(out: &'a mut [T], row: &QueryResult) -> Result<&'a mut T, DbErr> {
+    let i: i32 = get(row, "i")?;
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| out.get_mut(i))
+        .ok_or_else(|| DbErr::Custom(format!("row index {i} out of range")))
+}
 
 fn stmt<I: IntoIterator<Item = Value>>(sql: &str, values: I) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)

@@ -2,8 +2,8 @@
 //! `discovery_sources` row, starting the `Discovery` workflow every `interval_seconds`.
 //!
 //! [`sync_schedules`] is idempotent: it creates missing schedules, rewrites existing ones
-//! from their row (interval, query, limits, concurrency), and deletes the `discovery:*` schedules of this
-//! task queue whose source is gone or disabled. Schedules of other task queues are left
+//! from their row (interval, query, limits, concurrency), and deletes the `discovery:*`
+//! schedules of this task queue whose source is gone or disabled. Schedules of other task queues are left
 //! alone, so workers of different deployments (or tests) sharing a namespace do not fight.
 
 use std::{collections::BTreeMap, time::Duration};

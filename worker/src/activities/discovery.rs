@@ -243,12 +243,12 @@ impl DiscoveryActivities {
         let indexed = index::indexed_repos(&self.db, &names)
             .await
             .map_err(db_failure)?;
+        let blacklist = index::blacklisted(&self.db, &names)
+            .await
+            .map_err(db_failure)?;
         let mut checks = Vec::new();
         let mut out = Vec::with_capacity(found.len());
-        for (f, indexed) in found.into_iter().zip(indexed) {
-            let blacklisted = index::is_blacklisted(&self.db, &f.repo)
-                .await
-                .map_err(db_failure)?;
+        for ((f, indexed), blacklisted) in found.into_iter().zip(indexed).zip(blacklist) {
             let state = if blacklisted {
                 Freshness::Stale
             } else {

@@ -133,10 +133,11 @@ pub struct RecordSuccess {
     pub workflow_id: String,
     pub repository_id: Option<uuid::Uuid>,
     pub result: serde_json::Value,
-    /// The repository was already indexed at its HEAD: a failure recorded since (GitHub
-    /// unreachable, a commit that failed and was reverted) no longer describes it.
+    /// The run found the repository indexed at its HEAD, so a failure recorded on it since
+    /// (GitHub unreachable, a commit that failed and was reverted) no longer describes it:
+    /// clear it (`index::clear_sync_failure`).
     #[serde(default)]
-    pub up_to_date: bool,
+    pub clear_repository_failure: bool,
 }
 
 fn non_retryable(kind: &str, message: impl Into<String>) -> ActivityError {
@@ -372,7 +373,7 @@ impl SyncActivities {
         _ctx: ActivityContext,
         input: RecordSuccess,
     ) -> Result<(), ActivityError> {
-        if let (true, Some(repository_id)) = (input.up_to_date, input.repository_id) {
+        if let (true, Some(repository_id)) = (input.clear_repository_failure, input.repository_id) {
             index::clear_sync_failure(&self.db, repository_id)
                 .await
                 .map_err(db_failure)?;

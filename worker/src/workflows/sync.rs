@@ -247,7 +247,7 @@ impl SyncRepositoryWorkflow {
             workflow_id: ctx.workflow_id().to_string(),
             repository_id,
             result: serde_json::to_value(output).unwrap_or(serde_json::Value::Null),
-            up_to_date: output.up_to_date,
+            clear_repository_failure: output.up_to_date,
         };
         Self::finish_registrations(ctx, Finish::Success(success)).await
     }
@@ -262,6 +262,8 @@ impl SyncRepositoryWorkflow {
         mut finish: Finish,
     ) -> Result<(), ActivityExecutionError> {
         loop {
+            // The repository row is done after the first round; later rounds are for the
+            // registrations that joined meanwhile.
             let seen = ctx.state(|s| s.joined);
             match &mut finish {
                 Finish::Success(success) => {
@@ -270,7 +272,8 @@ impl SyncRepositoryWorkflow {
                         success.clone(),
                         finishing(),
                     )
-                    .await?
+                    .await?;
+                    success.clear_repository_failure = false;
                 }
                 Finish::Failure(failure) => {
                     ctx.execute_local_activity(
@@ -279,7 +282,6 @@ impl SyncRepositoryWorkflow {
                         finishing(),
                     )
                     .await?;
-                    // The repository row has it; later rounds are for registrations only.
                     failure.record_on_repository = false;
                 }
             }

@@ -1186,7 +1186,7 @@ async fn blacklist_owner_wide_and_per_repository() {
     )
     .await;
 
-    for (owner, name, expected) in [
+    let cases = [
         ("spammer", "anything", true),
         ("SPAMMER", "Other", true),
         ("acme", "bad-repo", true),
@@ -1194,7 +1194,8 @@ async fn blacklist_owner_wide_and_per_repository() {
         ("acme", "good-repo", false),
         ("someone", "bad-repo", false),
         ("spammers", "x", false),
-    ] {
+    ];
+    for (owner, name, expected) in cases {
         assert_eq!(
             index::is_blacklisted(conn, &repo(owner, name))
                 .await
@@ -1203,6 +1204,11 @@ async fn blacklist_owner_wide_and_per_repository() {
             "{owner}/{name}"
         );
     }
+    // The same answers for a whole list in one statement, in its order.
+    let names: Vec<_> = cases.iter().map(|(o, n, _)| repo(o, n)).collect();
+    let expected: Vec<bool> = cases.iter().map(|c| c.2).collect();
+    assert_eq!(index::blacklisted(conn, &names).await.unwrap(), expected);
+    assert!(index::blacklisted(conn, &[]).await.unwrap().is_empty());
 }
 
 async fn registration(conn: &DatabaseConnection, workflow_id: &str) -> Uuid {

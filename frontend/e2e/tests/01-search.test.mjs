@@ -54,6 +54,30 @@ test('typing in the home page search box shows matching skills, and a result ope
   await expectVisible(skillHeading(page, 'pdf'), 'the heading "pdf" of the skill page');
 });
 
+test('the plugin filter narrows the results to the skills of that plugin', async (t) => {
+  const { page, context } = await openPage(browser);
+  t.after(() => context.close());
+
+  await page.goto('/search?q=pdf');
+  const main = page.getByRole('main');
+  await expectVisible(linkTo(main, '/anthropics/skills/pdf'), 'the result pdf for "pdf"');
+  await expectVisible(linkTo(main, '/anthropics/skills/canvas-design'), 'the result canvas-design for "pdf"');
+  // The corpus marketplace (anthropic-agent-skills) lists pdf in document-skills and
+  // canvas-design in example-skills: both facets come from the real index.
+  const filters = page.getByRole('complementary', { name: 'Filters' });
+  await expectVisible(
+    filters.getByRole('group', { name: 'Marketplace' }).getByRole('button', { name: /anthropic-agent-skills\s*2/ }),
+    'the marketplace facet anthropic-agent-skills with 2 results',
+  );
+  await filters
+    .getByRole('group', { name: 'Plugin' })
+    .getByRole('button', { name: /document-skills\s*1/ })
+    .click();
+  await page.waitForURL((url) => url.searchParams.get('plugin') === 'document-skills');
+  await expectVisible(linkTo(main, '/anthropics/skills/pdf'), 'pdf, in document-skills');
+  await expectGone(linkTo(main, '/anthropics/skills/canvas-design'), 'canvas-design, in example-skills only');
+});
+
 test('the skill page renders SKILL.md as Markdown, not as source text', async (t) => {
   const { page, context } = await openPage(browser);
   t.after(() => context.close());
